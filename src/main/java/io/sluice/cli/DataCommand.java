@@ -1,0 +1,82 @@
+package io.sluice.cli;
+
+import io.sluice.config.DatasetProfile;
+import io.sluice.config.SluiceConfig;
+import io.sluice.lake.LakeLayout;
+import io.sluice.report.StepResult;
+import io.sluice.storage.HadoopStorage;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The shape of every data command: load and validate the config before Spark starts, open the session,
+ * run the steps, print the summary and write the report, also when a step fails.
+ */
+abstract class DataCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Sluice root;
+
+    @CommandLine.Mixin
+    ZoneOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Everything a command's steps need, ready. */
+    record Context(SluiceConfig config, DatasetProfile profile, String dataset, SparkSession spark, LakeLayout lake,
+                   PrintWriter out) {
+    }
+
+    /** Validates command-specific options and the profile before Spark starts. */
+    void validate(SluiceConfig config, DatasetProfile profile) {
+    }
+
+    abstract List<StepResult> steps(Context context, List<StepResult> done);
+
+    @Override
+    public final Integer call() {
+        SluiceConfig config = options.load();
+        DatasetProfile profile = options.profile(config);
+        validate(config, profile);
+        Instant started = root.clock().instant();
+        PrintWriter out = spec.commandLine().getOut();
+        SparkSession spark = root.session(new SessionSettings("sluice " + spec.name() + " " + options.dataset,
+                config.sparkSettings(), options.verbose));
+        LakeLayout lake = new LakeLayout(config.zones(),
+                new HadoopStorage(spark.sessionState().newHadoopConf()));
+        List<StepResult> done = new ArrayList<>();
+        String status = "failed";
+        String error = null;
+        try {
+            steps(new Context(config, profile, options.dataset, spark, lake, out), done);
+            status = "succeeded";
+            return 0;
+        } catch (RuntimeException e) {
+            error = Sluice.describe(e);
+            throw e;
+        } finally {
+            RunReport.print(out, done);
+            long duration = root.clock().millis() - started.toEpochMilli();
+            out.printf("%s %s in %.1f s%n", spec.name(), status, duration / 1000.0);
+            out.flush();
+            if (options.report.isPresent()) {
+                RunReport.write(options.report.get(), spec.name(), options.dataset, status, started, duration, done,
+                        error);
+            }
+        }
+    }
+
+    /** Prints a progress line for long steps. */
+    static java.util.function.Consumer<String> progress(PrintWriter out, String step) {
+        return line -> {
+            out.println("[" + step + "] " + line);
+            out.flush();
+        };
+    }
+}

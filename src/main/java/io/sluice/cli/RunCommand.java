@@ -1,0 +1,30 @@
+package io.sluice.cli;
+
+import io.sluice.config.DatasetProfile;
+import io.sluice.config.SluiceConfig;
+import io.sluice.report.StepResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+
+/** {@code sluice run}: parse, then distribute; the job a schedule runs. */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Parse landing into stage, then distribute stage into trusted.")
+final class RunCommand extends DataCommand {
+    @Option(names = "--max-bad-ratio", paramLabel = "RATIO",
+            description = "Fail before committing when more than RATIO (0..1) of the records are bad (default: off).")
+    Double maxBadRatio;
+
+    @Override
+    void validate(SluiceConfig config, DatasetProfile profile) {
+        Steps.typer(profile);
+    }
+
+    @Override
+    List<StepResult> steps(Context context, List<StepResult> done) {
+        done.add(ParseCommand.parse(context, maxBadRatio, root));
+        done.add(DistributeCommand.distribute(context, root));
+        return done;
+    }
+}

@@ -1,0 +1,48 @@
+package io.sluice.cli;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Opens the one SparkSession of a run; settings from spark-submit, EMR or Databricks always win. */
+final class Sessions {
+    private static final Map<String, String> REQUIRED = Map.of(
+            "spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension",
+            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+
+    private Sessions() {
+    }
+
+    static SparkSession open(SessionSettings settings) {
+        if (!settings.verbose()) {
+            quietSparkLogs();
+        }
+        SparkConf platform = new SparkConf();
+        Map<String, String> defaults = new LinkedHashMap<>(REQUIRED);
+        defaults.putAll(settings.defaults());
+        if (!platform.contains("spark.master")) {
+            defaults.putIfAbsent("spark.master", "local[*]");
+        }
+        SparkSession.Builder builder = SparkSession.builder().appName(settings.appName());
+        defaults.forEach((key, value) -> {
+            if (!platform.contains(key)) {
+                builder.config(key, value);
+            }
+        });
+        return builder.getOrCreate();
+    }
+
+    /** Keeps Spark's, Hadoop's and Delta's INFO chatter off the terminal. */
+    static void quietSparkLogs() {
+        Configurator.setRootLevel(Level.WARN);
+        for (String noisy : new String[] {"org.apache.hadoop.util.NativeCodeLoader",
+                "org.apache.spark.util.Utils", "org.apache.spark.sql.catalyst.util.SparkStringUtils",
+                "org.apache.hadoop.metrics2", "org.apache.spark.network.util.JavaUtils"}) {
+            Configurator.setLevel(noisy, Level.ERROR);
+        }
+    }
+}

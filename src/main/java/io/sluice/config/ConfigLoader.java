@@ -1,0 +1,88 @@
+package io.sluice.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** Loads and validates a {@link SluiceConfig} from YAML; needs no Spark, so a bad config fails in a second. */
+public final class ConfigLoader {
+    /** Spark or Hadoop keys that hold credentials; they belong to the provider chain, never to a config file. */
+    private static final Pattern SECRET_KEY = Pattern.compile(
+            ".*(secret|password|session\\.token|access\\.key|credential(?!s\\.provider)).*", Pattern.CASE_INSENSITIVE);
+
+    private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+            .build();
+
+    private ConfigLoader() {
+    }
+
+    /** Reads and validates the config file at {@code file}. */
+    public static SluiceConfig load(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return load(in, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + " does not exist; pass --config FILE"
+                    + " (ready ones are in conf/: local.yaml, emr.yaml, databricks.yaml)", e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads and validates a config from {@code in}; {@code source} names it in error messages. */
+    public static SluiceConfig load(InputStream in, String source) {
+        SluiceConfig config;
+        try {
+            config = YAML.readValue(in, SluiceConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException(source + ": unknown key '" + path(e) + "'; known keys there: "
+                    + e.getKnownPropertyIds().stream().map(String::valueOf).sorted()
+                    .collect(Collectors.joining(", ")), e);
+        } catch (JsonMappingException e) {
+            throw new ConfigException(source + ": bad value at '" + path(e) + "': " + e.getOriginalMessage(), e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config " + source + ": " + e.getMessage(), e);
+        }
+        if (config == null) {
+            throw new ConfigException(source + " is empty; start from conf/local.yaml");
+        }
+        refuseSecrets(source, config.sparkSettings());
+        config.validate(source);
+        return config;
+    }
+
+    private static void refuseSecrets(String source, Map<String, String> spark) {
+        for (String key : spark.keySet()) {
+            if (SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches()) {
+                throw new ConfigException(source + ": spark." + key + " holds a credential; secrets never go in"
+                        + " a config file. Use the default AWS provider chain (AWS_ACCESS_KEY_ID /"
+                        + " AWS_SECRET_ACCESS_KEY in the environment, a profile in ~/.aws, or the instance role)");
+            }
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+}

@@ -1,0 +1,148 @@
+package io.sluice.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How to read, key and lay out one dataset.
+ *
+ * @param recordKey columns that identify a record (an event, an order)
+ * @param version column whose greatest value is the newest version of a record
+ * @param keep whether the trusted table keeps the latest version per key or every distinct version
+ * @param eventTime Spark SQL expression of the instant the partitions derive from
+ * @param eventTimeZone zone the partition dates are taken in, and the zone of timestamps without an offset
+ * @param fields declared top-level fields, in output order, with their types
+ * @param required fields a record must carry, non-null, or it is quarantined
+ * @param unknownKeys what to do with top-level keys not declared in {@code fields}
+ * @param derived columns added at distribution, name to Spark SQL expression; {@code _event_date} is available
+ * @param partitions partition columns of the trusted table
+ * @param format table format of the trusted table
+ * @param table optional catalog name, {@code db.name}, registered after each write
+ * @param structure rules that turn stringified JSON into nested values; absent for flat datasets
+ * @param history layout of historical folders for {@code backfill-history}; absent when there is none
+ */
+public record DatasetProfile(
+        List<String> recordKey,
+        String version,
+        Keep keep,
+        String eventTime,
+        String eventTimeZone,
+        LinkedHashMap<String, FieldType> fields,
+        List<String> required,
+        UnknownKeys unknownKeys,
+        LinkedHashMap<String, String> derived,
+        List<String> partitions,
+        TableFormat format,
+        String table,
+        Structure structure,
+        History history) {
+
+    /** Which versions of a record the trusted table keeps. */
+    public enum Keep {
+        /** One row per key: the greatest version wins. */
+        @JsonProperty("latest") LATEST,
+        /** One row per key and version: every distinct version is kept once. */
+        @JsonProperty("all-versions") ALL_VERSIONS
+    }
+
+    /** What happens to top-level keys the profile does not declare. */
+    public enum UnknownKeys {
+        /** Kept whole as JSON text in the {@code _extra} column. */
+        @JsonProperty("keep") KEEP,
+        /** Dropped. */
+        @JsonProperty("drop") DROP
+    }
+
+    /** Format of a trusted table. */
+    public enum TableFormat {
+        /** Delta Lake: atomic commits, table-wide dedup, idempotent retries. */
+        @JsonProperty("delta") DELTA,
+        /** Plain Hive-style Parquet: partition-scoped dedup, no atomic commit. */
+        @JsonProperty("parquet") PARQUET
+    }
+
+    public DatasetProfile {
+        keep = keep == null ? Keep.LATEST : keep;
+        eventTimeZone = eventTimeZone == null ? "UTC" : eventTimeZone;
+        fields = fields == null ? new LinkedHashMap<>() : fields;
+        required = required == null ? List.of() : List.copyOf(required);
+        unknownKeys = unknownKeys == null ? UnknownKeys.KEEP : unknownKeys;
+        derived = derived == null ? new LinkedHashMap<>() : derived;
+        partitions = partitions == null ? List.of() : List.copyOf(partitions);
+        format = format == null ? TableFormat.DELTA : format;
+        recordKey = recordKey == null ? List.of() : List.copyOf(recordKey);
+    }
+
+    /** The zone of {@link #eventTimeZone()}. */
+    public ZoneId zone() {
+        return ZoneId.of(eventTimeZone);
+    }
+
+    public Optional<Structure> structuring() {
+        return Optional.ofNullable(structure);
+    }
+
+    public Optional<History> historyLayout() {
+        return Optional.ofNullable(history);
+    }
+
+    public Optional<String> tableName() {
+        return Optional.ofNullable(table).filter(t -> !t.isBlank());
+    }
+
+    void validate(String source, String name) {
+        String at = source + ": datasets." + name;
+        if (recordKey.isEmpty()) {
+            throw new ConfigException(at + ".recordKey is missing; list the columns that identify a record");
+        }
+        if (fields.isEmpty()) {
+            throw new ConfigException(at + ".fields is missing; declare the record's top-level fields and types");
+        }
+        for (String key : recordKey) {
+            requireField(at + ".recordKey", key);
+        }
+        requireField(at + ".version", version);
+        for (String field : required) {
+            requireField(at + ".required", field);
+        }
+        if (eventTime == null || eventTime.isBlank()) {
+            throw new ConfigException(at + ".eventTime is missing; give the expression partitions derive from");
+        }
+        try {
+            zone();
+        } catch (DateTimeException e) {
+            throw new ConfigException(at + ".eventTimeZone '" + eventTimeZone + "' is not a time zone;"
+                    + " use a region such as UTC or America/Sao_Paulo", e);
+        }
+        for (String partition : partitions) {
+            if (!derived.containsKey(partition) && !fields.containsKey(partition)) {
+                throw new ConfigException(at + ".partitions: '" + partition + "' is neither a field nor a"
+                        + " derived column; add it to datasets." + name + ".derived");
+            }
+        }
+        if (structure != null) {
+            structure.validate(at + ".structure");
+        }
+        if (history != null) {
+            history.validate(at + ".history");
+        }
+    }
+
+    private void requireField(String key, String field) {
+        if (field == null || !fields.containsKey(field)) {
+            throw new ConfigException(key + ": '" + field + "' is not one of the declared fields "
+                    + fields.keySet());
+        }
+    }
+
+    /** Declared fields and types, in order. */
+    public Map<String, FieldType> fieldTypes() {
+        return fields;
+    }
+}

@@ -1,0 +1,51 @@
+package io.sluice.lake;
+
+import io.sluice.config.Zones;
+import io.sluice.storage.Storage;
+
+/** Where each table, ledger and lock of a dataset lives in the zones. */
+public record LakeLayout(Zones zones, Storage storage) {
+
+    public String pending() {
+        return storage.resolve(zones.landing(), "pending");
+    }
+
+    public String processed(String date) {
+        return storage.resolve(zones.landing(), "processed/date=" + date);
+    }
+
+    public String parseLock(String dataset) {
+        return storage.resolve(zones.landing(), "_sluice/parse-" + dataset + ".lock");
+    }
+
+    public String stageTable(String dataset) {
+        return storage.resolve(zones.stage(), dataset);
+    }
+
+    /** Files already ingested into stage, by content fingerprint: what makes a re-delivery harmless. */
+    public String ingestedFiles(String dataset) {
+        return storage.resolve(zones.stage(), "_sluice/" + dataset + "/files");
+    }
+
+    public String quarantineTable(String dataset) {
+        return storage.resolve(zones.quarantine(), dataset);
+    }
+
+    public String trustedTable(String dataset) {
+        return storage.resolve(zones.trusted(), dataset);
+    }
+
+    /** Stage batches a trusted table has consumed. */
+    public String consumedBatches(String dataset) {
+        return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/consumed");
+    }
+
+    public String distributeLock(String dataset) {
+        return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/distribute.lock");
+    }
+
+    /** Delta transaction application id of a step writing a dataset, scoped by the writing step. */
+    public static String txnAppId(String step, String dataset) {
+        return "sluice-" + step + "-" + dataset;
+    }
+}

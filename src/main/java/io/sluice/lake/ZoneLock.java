@@ -1,0 +1,88 @@
+package io.sluice.lake;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.storage.Storage;
+
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A lock file that keeps two runs of one step off the same zone and dataset: created only if absent
+ * (atomic on HDFS, local disks and DBFS; on S3 see the README), released on close, and taken over when
+ * older than its timeout because its owner died.
+ */
+public final class ZoneLock implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Storage storage;
+    private final String path;
+    private final String token;
+
+    private ZoneLock(Storage storage, String path, String token) {
+        this.storage = storage;
+        this.path = path;
+        this.token = token;
+    }
+
+    /** Takes the lock at {@code path} or fails with a message saying who holds it and what to do. */
+    public static ZoneLock acquire(Storage storage, String path, String step, Duration timeout, Clock clock) {
+        String token = UUID.randomUUID().toString();
+        String content = describe(step, token, clock.instant());
+        if (storage.createExclusive(path, content)) {
+            return new ZoneLock(storage, path, token);
+        }
+        Optional<String> holder = storage.read(path);
+        Instant since = holder.flatMap(ZoneLock::acquiredAt).orElse(Instant.EPOCH);
+        if (since.plus(timeout).isBefore(clock.instant())) {
+            storage.delete(path);
+            if (storage.createExclusive(path, content)) {
+                return new ZoneLock(storage, path, token);
+            }
+        }
+        throw new ConcurrentRunException("another " + step + " run holds the lock " + path + " since " + since
+                + " (" + holder.map(ZoneLock::owner).orElse("unknown owner") + "); wait for it to finish. If it"
+                + " died, delete that file, or it expires at " + since.plus(timeout));
+    }
+
+    @Override
+    public void close() {
+        Optional<String> current = storage.read(path);
+        if (current.isPresent() && current.get().contains(token)) {
+            storage.delete(path);
+        }
+    }
+
+    private static String describe(String step, String token, Instant now) {
+        try {
+            return JSON.writeValueAsString(Map.of("step", step, "token", token, "acquiredAt", now.toString(),
+                    "owner", ManagementFactory.getRuntimeMXBean().getName()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot describe a lock", e);
+        }
+    }
+
+    private static Optional<Instant> acquiredAt(String content) {
+        try {
+            JsonNode node = JSON.readTree(content);
+            return Optional.of(Instant.parse(node.path("acquiredAt").asText()));
+        } catch (JsonProcessingException | DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String owner(String content) {
+        try {
+            return "owner " + JSON.readTree(content).path("owner").asText("unknown");
+        } catch (JsonProcessingException e) {
+            return "unreadable lock file";
+        }
+    }
+}

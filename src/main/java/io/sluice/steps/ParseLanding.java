@@ -1,0 +1,219 @@
+package io.sluice.steps;
+
+import io.sluice.config.DatasetProfile;
+import io.sluice.config.ParseSettings;
+import io.sluice.ingest.FileTask;
+import io.sluice.ingest.ParsedRecords;
+import io.sluice.ingest.RecordTyper;
+import io.sluice.lake.BatchManifest;
+import io.sluice.lake.BatchManifests;
+import io.sluice.lake.Checkpoints;
+import io.sluice.lake.LakeLayout;
+import io.sluice.lake.ZoneLock;
+import io.sluice.report.StepResult;
+import io.sluice.report.StepResult.FileCounts;
+import io.sluice.report.StepResult.RecordCounts;
+import io.sluice.storage.StoredFile;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * {@code parse}: every file in {@code <landing>/pending/} becomes typed rows in the stage table and
+ * quarantined rows in the quarantine table, then moves to {@code <landing>/processed/date=YYYY-MM-DD/}.
+ *
+ * <p>Exactly once: a batch is planned in a manifest before anything is written; its commits are Delta
+ * idempotent writes keyed by the batch's sequence number; moves happen only after the commits and are
+ * idempotent. A run first finishes any batch a dead run left unfinished. Files whose content was already
+ * ingested (a re-delivery) are moved without adding records.
+ */
+public final class ParseLanding {
+    /** Name of this step in reports and Delta transaction ids. */
+    public static final String STEP = "parse";
+    private static final DateTimeFormatter BATCH_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private final SparkSession spark;
+    private final LakeLayout lake;
+    private final String dataset;
+    private final DatasetProfile profile;
+    private final ParseSettings settings;
+    private final RecordTyper typer;
+    private final Checkpoints checkpoints;
+    private final Clock clock;
+    private final Consumer<String> progress;
+
+    public ParseLanding(SparkSession spark, LakeLayout lake, String dataset, DatasetProfile profile,
+                        ParseSettings settings, RecordTyper typer, Checkpoints checkpoints, Clock clock,
+                        Consumer<String> progress) {
+        this.spark = requireNonNull(spark, "spark is null");
+        this.lake = requireNonNull(lake, "lake is null");
+        this.dataset = requireNonNull(dataset, "dataset is null");
+        this.profile = requireNonNull(profile, "profile is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.typer = requireNonNull(typer, "typer is null");
+        this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.progress = requireNonNull(progress, "progress is null");
+    }
+
+    public StepResult execute() {
+        Instant started = clock.instant();
+        BatchManifests manifests = new BatchManifests(lake.storage(), lake.zones().stage(), dataset);
+        List<BatchOutcome> outcomes = new ArrayList<>();
+        long hidden;
+        List<String> notes = new ArrayList<>();
+        try (ZoneLock lock = ZoneLock.acquire(lake.storage(), lake.parseLock(dataset), STEP,
+                settings.lockTimeoutDuration(), clock)) {
+            for (BatchManifest unfinished : manifests.unfinished()) {
+                progress.accept("resuming batch " + unfinished.batchId() + " (" + unfinished.status()
+                        .name().toLowerCase() + ", " + unfinished.files().size() + " files) left by an earlier run");
+                outcomes.add(new ParseBatch(unfinished).run(manifests));
+            }
+            List<StoredFile> listed = lake.storage().listFiles(lake.pending());
+            List<StoredFile> visible = listed.stream().filter(f -> !isHidden(f.relativePath())).toList();
+            hidden = listed.size() - visible.size();
+            listed.stream().filter(f -> isHidden(f.relativePath()))
+                    .forEach(f -> notes.add("skipped hidden file pending/" + f.relativePath()));
+            if (!visible.isEmpty()) {
+                BatchManifest planned = plan(manifests.lastSeq() + 1, visible);
+                manifests.save(planned);
+                checkpoints.reached("parse.planned");
+                outcomes.add(new ParseBatch(planned).run(manifests));
+            }
+        }
+        return result(started, outcomes, hidden, notes);
+    }
+
+    private BatchManifest plan(long seq, List<StoredFile> files) {
+        Instant now = clock.instant();
+        String batchId = BATCH_ID.format(now) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        List<BatchManifest.ManifestFile> entries = files.stream()
+                .map(f -> new BatchManifest.ManifestFile(f.relativePath(), f.size())).toList();
+        long bytes = files.stream().mapToLong(StoredFile::size).sum();
+        progress.accept("batch " + batchId + ": " + files.size() + " files, " + bytes + " bytes");
+        return new BatchManifest(seq, batchId, now.toString(), BatchManifest.Status.PLANNED, entries);
+    }
+
+    /** Hadoop's convention: names starting with '_' or '.' are bookkeeping, not data. */
+    static boolean isHidden(String relativePath) {
+        for (String part : relativePath.split("/")) {
+            if (part.startsWith("_") || part.startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private StepResult result(Instant started, List<BatchOutcome> outcomes, long hidden, List<String> notes) {
+        FileCounts files = new FileCounts(hidden, 0, 0, hidden);
+        RecordCounts records = RecordCounts.NONE;
+        Map<String, Long> details = new LinkedHashMap<>();
+        details.put("batches", (long) outcomes.size());
+        long redelivered = 0;
+        for (BatchOutcome outcome : outcomes) {
+            files = files.plus(outcome.files);
+            records = records.plus(outcome.records);
+            redelivered += outcome.redelivered;
+            notes.addAll(outcome.notes);
+        }
+        details.put("redeliveredFiles", redelivered);
+        long duration = clock.millis() - started.toEpochMilli();
+        return new StepResult(STEP, dataset, started, duration, files, records, details, notes);
+    }
+
+    private record BatchOutcome(FileCounts files, RecordCounts records, long redelivered, List<String> notes) {
+    }
+
+    /** One batch, from its manifest to the moves. */
+    private final class ParseBatch {
+        private final BatchManifest manifest;
+
+        ParseBatch(BatchManifest manifest) {
+            this.manifest = manifest;
+        }
+
+        BatchOutcome run(BatchManifests manifests) {
+            List<String> notes = new ArrayList<>();
+            List<FileTask> tasks = new ArrayList<>();
+            List<Long> sizes = new ArrayList<>();
+            for (BatchManifest.ManifestFile file : manifest.files()) {
+                Optional<String> location = locate(file.path());
+                if (location.isEmpty()) {
+                    notes.add("file pending/" + file.path() + " of batch " + manifest.batchId()
+                            + " is neither in pending nor in processed; it was removed by hand");
+                    continue;
+                }
+                tasks.add(new FileTask(location.get(), file.path()));
+                sizes.add(file.size());
+            }
+            FileCounts files = new FileCounts(manifest.files().size(), 0, 0, manifest.files().size() - tasks.size());
+            RecordCounts records = RecordCounts.NONE;
+            long redelivered = 0;
+            if (manifest.status() == BatchManifest.Status.PLANNED && !tasks.isEmpty()) {
+                StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints);
+                Dataset<Row> parsed = ParsedRecords.read(spark, tasks, sizes, typer)
+                        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                try {
+                    StageCommit.Counts counts = commit.commit(parsed, settings.maxBadRatio(), progress);
+                    records = counts.records();
+                    redelivered = counts.redeliveredFiles().size();
+                    counts.redeliveredFiles().forEach((file, batch) -> notes.add("pending/" + file
+                            + " was already ingested by batch " + batch + "; moved without adding records"));
+                    files = new FileCounts(files.seen(), tasks.size() - redelivered, 0, files.skipped() + redelivered);
+                } finally {
+                    parsed.unpersist();
+                }
+            } else if (manifest.status() != BatchManifest.Status.PLANNED) {
+                files = new FileCounts(files.seen(), 0, 0, files.skipped());
+            }
+            manifests.save(manifest.withStatus(BatchManifest.Status.COMMITTED));
+            checkpoints.reached("parse.committed");
+            long moved = moveAll(tasks);
+            manifests.save(manifest.withStatus(BatchManifest.Status.DONE));
+            files = new FileCounts(files.seen(), files.parsed(), moved, files.skipped());
+            return new BatchOutcome(files, records, redelivered, notes);
+        }
+
+        private Optional<String> locate(String relative) {
+            String pending = lake.storage().resolve(lake.pending(), relative);
+            if (lake.storage().exists(pending)) {
+                return Optional.of(pending);
+            }
+            String processed = lake.storage().resolve(lake.processed(manifest.date()), relative);
+            return lake.storage().exists(processed) ? Optional.of(processed) : Optional.empty();
+        }
+
+        private long moveAll(List<FileTask> tasks) {
+            String target = lake.processed(manifest.date());
+            long moved = 0;
+            for (FileTask task : tasks) {
+                lake.storage().move(lake.storage().resolve(lake.pending(), task.relativePath()),
+                        lake.storage().resolve(target, task.relativePath()));
+                moved++;
+                if (moved == 1) {
+                    checkpoints.reached("parse.firstMoved");
+                }
+                if (moved % 500 == 0) {
+                    progress.accept("moved " + moved + "/" + tasks.size() + " files to " + target);
+                }
+            }
+            return moved;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.sluice.steps;
+
+import io.sluice.config.DatasetProfile;
+import io.sluice.ingest.RecordTyper;
+import io.sluice.lake.BatchManifest;
+import io.sluice.lake.Checkpoints;
+import io.sluice.lake.DeltaWrites;
+import io.sluice.lake.LakeLayout;
+import io.sluice.lake.Quarantine;
+import io.sluice.report.StepResult.RecordCounts;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * Commits one planned parse batch: stage rows, quarantined rows and the ledger of ingested files, each an
+ * idempotent Delta write keyed by the batch's sequence number, so a repeated commit adds nothing.
+ */
+final class StageCommit {
+    /** Stage partition columns: UTC ingestion date and hour. */
+    static final List<String> STAGE_PARTITIONS = List.of("ingest_date", "ingest_hour");
+
+    private final SparkSession spark;
+    private final LakeLayout lake;
+    private final String dataset;
+    private final DatasetProfile profile;
+    private final RecordTyper typer;
+    private final BatchManifest manifest;
+    private final Checkpoints checkpoints;
+
+    StageCommit(SparkSession spark, LakeLayout lake, String dataset, DatasetProfile profile, RecordTyper typer,
+                BatchManifest manifest, Checkpoints checkpoints) {
+        this.spark = spark;
+        this.lake = lake;
+        this.dataset = dataset;
+        this.profile = profile;
+        this.typer = typer;
+        this.manifest = manifest;
+        this.checkpoints = checkpoints;
+    }
+
+    /**
+     * @param records counts of the batch
+     * @param redeliveredFiles files skipped because their content was ingested before, to the batch that did
+     */
+    record Counts(RecordCounts records, Map<String, String> redeliveredFiles) {
+    }
+
+    Counts commit(Dataset<Row> parsed, Double maxBadRatio, Consumer<String> progress) {
+        Instant ingestedAt = Instant.parse(manifest.startedAt());
+        List<FileStats> stats = fileStats(parsed);
+        Map<String, String> redelivered = redelivered(stats);
+        long valid = 0;
+        long bad = 0;
+        long duplicates = 0;
+        for (FileStats file : stats) {
+            if (redelivered.containsKey(file.path)) {
+                duplicates += file.valid + file.bad;
+            } else {
+                valid += file.valid;
+                bad += file.bad;
+            }
+        }
+        if (maxBadRatio != null && valid + bad > 0 && (double) bad / (valid + bad) > maxBadRatio) {
+            throw new BadInputException(String.format("batch %s: %d of %d records (%.1f%%) are bad, above"
+                            + " --max-bad-ratio %.3f; nothing was committed and the files stay in pending. See the"
+                            + " reasons with --max-bad-ratio off, fix or remove the files, then run again",
+                    manifest.batchId(), bad, valid + bad, 100.0 * bad / (valid + bad), maxBadRatio));
+        }
+        Column kept = redelivered.isEmpty() ? lit(true)
+                : not(col("_source_file").isin(redelivered.keySet().toArray()));
+        Dataset<Row> usable = parsed.filter(kept.and(col("_record_index").geq(0)));
+
+        Dataset<Row> stageRows = new StageRows(spark, typer)
+                .toStage(usable.filter(col("_error").isNull()), lineage(ingestedAt));
+        DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS,
+                LakeLayout.txnAppId(ParseLanding.STEP, dataset), manifest.seq());
+        checkpoints.reached("parse.stageCommitted");
+        progress.accept("stage: " + valid + " records committed to " + lake.stageTable(dataset));
+        if (bad > 0) {
+            Quarantine.append(usable.filter(col("_error").isNotNull()), lake, dataset, ParseLanding.STEP,
+                    manifest.seq(), manifest.batchId(), ingestedAt);
+            progress.accept("quarantine: " + bad + " records to " + lake.quarantineTable(dataset));
+        }
+        checkpoints.reached("parse.quarantineCommitted");
+        appendLedger(stats, redelivered, ingestedAt);
+        return new Counts(new RecordCounts(valid + bad, valid, bad, duplicates, valid), redelivered);
+    }
+
+    private Map<String, Column> lineage(Instant ingestedAt) {
+        Map<String, Column> lineage = new LinkedHashMap<>();
+        lineage.put("_source_file", col("_source_file"));
+        lineage.put("_record_index", col("_record_index"));
+        lineage.put("_batch_id", lit(manifest.batchId()));
+        lineage.put("_batch_seq", lit(manifest.seq()));
+        lineage.put("_ingested_at", lit(Timestamp.from(ingestedAt)));
+        lineage.put("ingest_date", lit(manifest.date()));
+        lineage.put("ingest_hour", lit(manifest.hour()));
+        return lineage;
+    }
+
+    private record FileStats(String path, String fingerprint, long valid, long bad) {
+    }
+
+    /** One small row per file, the only thing brought to the driver. */
+    private static List<FileStats> fileStats(Dataset<Row> parsed) {
+        List<Row> rows = parsed.groupBy("_source_file", "_source_fingerprint")
+                .agg(sum(when(col("_error").isNull().and(col("_record_index").geq(0)), 1).otherwise(0)).as("valid"),
+                        sum(when(col("_error").isNotNull(), 1).otherwise(0)).as("bad"),
+                        count(lit(1)).as("rows"))
+                .orderBy("_source_file")
+                .collectAsList();
+        List<FileStats> stats = new ArrayList<>();
+        for (Row row : rows) {
+            stats.add(new FileStats(row.getString(0), row.getString(1), row.getLong(2), row.getLong(3)));
+        }
+        return stats;
+    }
+
+    /** Files whose content an earlier batch, or an earlier file of this batch, already ingested. */
+    private Map<String, String> redelivered(List<FileStats> stats) {
+        Map<String, String> earlier = new HashMap<>();
+        String ledger = lake.ingestedFiles(dataset);
+        Set<String> fingerprints = new java.util.HashSet<>();
+        stats.forEach(s -> fingerprints.add(s.fingerprint));
+        if (DeltaWrites.exists(spark, ledger) && !fingerprints.isEmpty()) {
+            spark.read().format("delta").load(ledger)
+                    .filter(col("batch_seq").notEqual(manifest.seq())
+                            .and(col("fingerprint").isin(fingerprints.toArray()))
+                            .and(col("duplicate_of_batch").isNull()))
+                    .select("fingerprint", "batch_id").collectAsList()
+                    .forEach(row -> earlier.put(row.getString(0), row.getString(1)));
+        }
+        Map<String, String> redelivered = new LinkedHashMap<>();
+        Map<String, String> seenInBatch = new HashMap<>();
+        for (FileStats file : stats) {
+            if (file.valid + file.bad == 0) {
+                continue;
+            }
+            if (earlier.containsKey(file.fingerprint)) {
+                redelivered.put(file.path, earlier.get(file.fingerprint));
+            } else if (seenInBatch.putIfAbsent(file.fingerprint, file.path) != null) {
+                redelivered.put(file.path, manifest.batchId());
+            }
+        }
+        return redelivered;
+    }
+
+    private void appendLedger(List<FileStats> stats, Map<String, String> redelivered, Instant at) {
+        List<Row> rows = new ArrayList<>();
+        for (FileStats file : stats) {
+            rows.add(org.apache.spark.sql.RowFactory.create(file.path, file.fingerprint, manifest.seq(),
+                    manifest.batchId(), file.valid, file.bad, redelivered.get(file.path), Timestamp.from(at)));
+        }
+        var schema = org.apache.spark.sql.types.DataTypes.createStructType(List.of(
+                field("file", "string"), field("fingerprint", "string"), field("batch_seq", "bigint"),
+                field("batch_id", "string"), field("records", "bigint"), field("quarantined", "bigint"),
+                field("duplicate_of_batch", "string"), field("ingested_at", "timestamp")));
+        DeltaWrites.appendOnce(spark.createDataFrame(rows, schema), lake.ingestedFiles(dataset), List.of(),
+                LakeLayout.txnAppId(ParseLanding.STEP, dataset), manifest.seq());
+    }
+
+    private static org.apache.spark.sql.types.StructField field(String name, String type) {
+        return org.apache.spark.sql.types.DataTypes.createStructField(name,
+                org.apache.spark.sql.types.DataType.fromDDL(type), true);
+    }
+}

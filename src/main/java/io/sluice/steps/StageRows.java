@@ -1,0 +1,59 @@
+package io.sluice.steps;
+
+import io.sluice.ingest.RecordTyper;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.from_json;
+
+/**
+ * Shapes usable records into stage rows: the profile's typed columns, and for structured profiles every
+ * other key of the structured document as a nested column, all scalars as strings so no type flips
+ * between documents; then lineage.
+ */
+final class StageRows {
+    private final SparkSession spark;
+    private final RecordTyper typer;
+
+    StageRows(SparkSession spark, RecordTyper typer) {
+        this.spark = spark;
+        this.typer = typer;
+    }
+
+    Dataset<Row> toStage(Dataset<Row> usable, Map<String, Column> lineage) {
+        List<Column> columns = new ArrayList<>();
+        List<String> names = typer.columnNames();
+        Set<String> declared = new HashSet<>();
+        for (String name : names) {
+            if (!name.equals("_document")) {
+                columns.add(col(name));
+                declared.add(name.toLowerCase(Locale.ROOT));
+            }
+        }
+        if (typer.structures()) {
+            StructType inferred = spark.read().option("primitivesAsString", "true")
+                    .json(usable.select("_document").as(Encoders.STRING())).schema();
+            Column document = from_json(col("_document"), inferred);
+            for (StructField field : inferred.fields()) {
+                if (!declared.contains(field.name().toLowerCase(Locale.ROOT))) {
+                    columns.add(document.getField(field.name()).as(field.name()));
+                }
+            }
+        }
+        lineage.forEach((name, value) -> columns.add(value.as(name)));
+        return usable.select(columns.toArray(Column[]::new));
+    }
+}

@@ -1,0 +1,334 @@
+package io.sluice.steps;
+
+import io.delta.tables.DeltaTable;
+import io.sluice.config.DatasetProfile;
+import io.sluice.config.DistributeSettings;
+import io.sluice.lake.Checkpoints;
+import io.sluice.lake.DeltaWrites;
+import io.sluice.lake.LakeLayout;
+import io.sluice.report.StepResult.RecordCounts;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+/** Writes a set of stage batches into the trusted table of a dataset, deduplicated against the whole table. */
+final class TrustedWrite {
+    /** Lineage carried from stage into the trusted table. */
+    static final List<String> LINEAGE = List.of("_source_file", "_record_index", "_batch_id", "_batch_seq",
+            "_ingested_at", "_payload_hash");
+    private static final Set<String> STAGE_ONLY = Set.of("ingest_date", "ingest_hour");
+    private static final int MAX_PRUNED_PARTITIONS = 2000;
+
+    private final SparkSession spark;
+    private final LakeLayout lake;
+    private final String step;
+    private final String dataset;
+    private final DatasetProfile profile;
+    private final DistributeSettings settings;
+    private final Checkpoints checkpoints;
+    private final Consumer<String> progress;
+
+    TrustedWrite(SparkSession spark, LakeLayout lake, String step, String dataset, DatasetProfile profile,
+                 DistributeSettings settings, Checkpoints checkpoints, Consumer<String> progress) {
+        this.spark = spark;
+        this.lake = lake;
+        this.step = step;
+        this.dataset = dataset;
+        this.profile = profile;
+        this.settings = settings;
+        this.checkpoints = checkpoints;
+        this.progress = progress;
+    }
+
+    /**
+     * @param records counts of the write
+     * @param details stale versions, ties, inserts, updates
+     * @param landed human lines: rows written per partition
+     */
+    record Outcome(RecordCounts records, Map<String, Long> details, List<String> landed) {
+    }
+
+    /** @param txnVersion Delta transaction version of the write, or null to write without one (a replay) */
+    Outcome write(List<Long> seqs, Long txnVersion) {
+        String path = lake.trustedTable(dataset);
+        boolean exists = DeltaTable.isDeltaTable(spark, path);
+        List<String> key = dedupKey();
+        Dataset<Row> batch = withPayloadHash(spark.read().format("delta").load(lake.stageTable(dataset))
+                .filter(col("_batch_seq").isin(seqs.toArray())));
+        Dataset<Row> deduped = withPartitions(VersionDedup.latest(batch, key, profile.version()));
+        Dataset<Row> classified = classify(deduped, exists ? existingKeys(path, key) : null, key)
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            Map<String, Long> counts = counts(classified);
+            long read = counts.getOrDefault("read", 0L);
+            long inserts = counts.getOrDefault("insert", 0L);
+            long updates = counts.getOrDefault("update", 0L);
+            long written = inserts + updates;
+            Dataset<Row> toWrite = classified.filter(col("_action").isin("insert", "update"));
+            List<String> landed = written == 0 ? List.of() : landed(toWrite);
+            Dataset<Row> rows = toWrite.select(outputColumns(classified));
+            if (written > 0) {
+                progress.accept("trusted: " + inserts + " new, " + updates + " newer versions -> " + path);
+                if (!exists) {
+                    create(rows, path, txnVersion);
+                } else if (updates == 0) {
+                    append(rows, path, txnVersion);
+                } else {
+                    merge(rows, classified, path, key, txnVersion);
+                }
+            }
+            Map<String, Long> details = new LinkedHashMap<>();
+            details.put("inserted", inserts);
+            details.put("updated", updates);
+            details.put("stale", counts.getOrDefault("stale", 0L));
+            details.put("alreadyPresent", counts.getOrDefault("same", 0L));
+            details.put("sameVersionConflicts", counts.getOrDefault("ties", 0L));
+            long duplicates = counts.getOrDefault("collapsed", 0L) + counts.getOrDefault("same", 0L);
+            RecordCounts records = new RecordCounts(read, read, 0, duplicates, written);
+            return new Outcome(records, details, landed);
+        } finally {
+            classified.unpersist();
+        }
+    }
+
+    /** Keys of the dedup: the record key, plus the version when every version is kept. */
+    private List<String> dedupKey() {
+        List<String> key = new ArrayList<>(profile.recordKey());
+        if (profile.keep() == DatasetProfile.Keep.ALL_VERSIONS) {
+            key.add(profile.version());
+        }
+        return key;
+    }
+
+    /** Hash of everything but lineage: equal hashes mean an exact duplicate. */
+    private static Dataset<Row> withPayloadHash(Dataset<Row> stage) {
+        List<Column> payload = new ArrayList<>();
+        for (String c : stage.columns()) {
+            if (!c.startsWith("_") || c.equals("_extra")) {
+                if (!STAGE_ONLY.contains(c)) {
+                    payload.add(col("`" + c + "`"));
+                }
+            }
+        }
+        return stage.withColumn("_payload_hash", xxhash64(payload.toArray(Column[]::new)));
+    }
+
+    /**
+     * Adds {@code _event_date} (the event time's date in the profile's zone, whatever the session's or the
+     * JVM's zone) and the derived columns.
+     */
+    private Dataset<Row> withPartitions(Dataset<Row> rows) {
+        Column eventDate = expr("date_from_unix_date(cast(floor(unix_micros(from_utc_timestamp(" + profile.eventTime()
+                + ", '" + profile.eventTimeZone() + "')) / 86400000000) as int))");
+        Dataset<Row> out = rows.withColumn("_event_date", eventDate);
+        for (Map.Entry<String, String> derived : profile.derived().entrySet()) {
+            out = out.withColumn(derived.getKey(), expr(derived.getValue()));
+        }
+        return out;
+    }
+
+    private Dataset<Row> existingKeys(String path, List<String> key) {
+        List<Column> columns = new ArrayList<>();
+        for (String k : key) {
+            columns.add(col("`" + k + "`").as("_t_" + k));
+        }
+        if (!key.contains(profile.version())) {
+            columns.add(col("`" + profile.version() + "`").as("_t_version"));
+        }
+        columns.add(col("_payload_hash").as("_t_hash"));
+        for (String o : VersionDedup.INGESTION_ORDER) {
+            columns.add(col(o).as("_t" + o));
+        }
+        for (String p : profile.partitions()) {
+            columns.add(col("`" + p + "`").as("_t_p_" + p));
+        }
+        return spark.read().format("delta").load(path).select(columns.toArray(Column[]::new));
+    }
+
+    private Dataset<Row> classify(Dataset<Row> deduped, Dataset<Row> existing, List<String> key) {
+        if (existing == null) {
+            return deduped.withColumn("_action", lit("insert"));
+        }
+        Column on = null;
+        for (String k : key) {
+            Column eq = deduped.col("`" + k + "`").eqNullSafe(existing.col("_t_" + k));
+            on = on == null ? eq : on.and(eq);
+        }
+        Dataset<Row> joined = deduped.join(existing, on, "left");
+        Column version = col("`" + profile.version() + "`");
+        Column theirVersion = key.contains(profile.version()) ? version : col("_t_version");
+        Column laterIngested = expr("struct(_batch_seq, _source_file, _record_index)"
+                + " > struct(_t_batch_seq, _t_source_file, _t_record_index)");
+        Column action = when(col("_t_hash").isNull(), lit("insert"))
+                .when(version.gt(theirVersion), lit("update"))
+                .when(version.lt(theirVersion), lit("stale"))
+                .when(col("_payload_hash").equalTo(col("_t_hash")), lit("same"))
+                .when(laterIngested, lit("update"))
+                .otherwise(lit("stale"));
+        return joined.withColumn("_action", action)
+                .withColumn("_tie", col("_tie").or(coalesce(version.eqNullSafe(theirVersion)
+                        .and(col("_payload_hash").notEqual(col("_t_hash"))), lit(false))));
+    }
+
+    /** All counts in one Spark job over the persisted classification. */
+    private static Map<String, Long> counts(Dataset<Row> classified) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        long read = 0;
+        long collapsed = 0;
+        long ties = 0;
+        for (Row row : classified.groupBy("_action")
+                .agg(count(lit(1)), sum("_copies"), sum(when(col("_tie"), 1).otherwise(0))).collectAsList()) {
+            counts.put(row.getString(0), row.getLong(1));
+            read += row.getLong(2);
+            collapsed += row.getLong(2) - row.getLong(1);
+            ties += row.getLong(3);
+        }
+        counts.put("read", read);
+        counts.put("collapsed", collapsed);
+        counts.put("ties", ties);
+        return counts;
+    }
+
+    private Column[] outputColumns(Dataset<Row> classified) {
+        List<Column> columns = new ArrayList<>();
+        Set<String> partitions = new LinkedHashSet<>(profile.partitions());
+        for (String c : classified.columns()) {
+            boolean internal = c.startsWith("_t_") || c.startsWith("_t") && c.length() > 2
+                    && VersionDedup.INGESTION_ORDER.contains(c.substring(2));
+            if (internal || STAGE_ONLY.contains(c) || partitions.contains(c)
+                    || Set.of("_action", "_copies", "_tie", "_event_date").contains(c)) {
+                continue;
+            }
+            columns.add(col("`" + c + "`"));
+        }
+        partitions.forEach(p -> columns.add(col("`" + p + "`")));
+        return columns.toArray(Column[]::new);
+    }
+
+    private List<String> landed(Dataset<Row> toWrite) {
+        Column[] partitions = profile.partitions().stream().map(p -> col("`" + p + "`")).toArray(Column[]::new);
+        List<Row> rows = toWrite.groupBy(partitions).count().orderBy(partitions).collectAsList();
+        List<String> lines = new ArrayList<>();
+        int shown = Math.min(rows.size(), 25);
+        for (int i = 0; i < shown; i++) {
+            Row row = rows.get(i);
+            StringBuilder line = new StringBuilder("landed ");
+            for (int p = 0; p < partitions.length; p++) {
+                line.append(profile.partitions().get(p)).append('=').append(row.get(p)).append(p < partitions.length - 1 ? "/" : "");
+            }
+            lines.add(line.append(": ").append(row.getLong(partitions.length)).append(" rows").toString());
+        }
+        if (rows.size() > shown) {
+            lines.add("... and " + (rows.size() - shown) + " more partitions");
+        }
+        return lines;
+    }
+
+    private Dataset<Row> clustered(Dataset<Row> rows) {
+        Column[] partitions = profile.partitions().stream().map(p -> col("`" + p + "`")).toArray(Column[]::new);
+        return partitions.length == 0 ? rows : rows.repartition(partitions);
+    }
+
+    private void create(Dataset<Row> rows, String path, Long txnVersion) {
+        String defaults = "spark.databricks.delta.properties.defaults.enableDeletionVectors";
+        spark.conf().set(defaults, settings.deletionVectors().toString());
+        try {
+            var writer = clustered(rows).write().format("delta").mode(SaveMode.Append).option("mergeSchema", "true")
+                    .partitionBy(profile.partitions().toArray(String[]::new));
+            if (txnVersion != null) {
+                writer = writer.option("txnAppId", LakeLayout.txnAppId(step, dataset)).option("txnVersion", txnVersion);
+            }
+            writer.save(path);
+        } finally {
+            spark.conf().unset(defaults);
+        }
+    }
+
+    private void append(Dataset<Row> rows, String path, Long txnVersion) {
+        if (txnVersion == null) {
+            clustered(rows).write().format("delta").mode(SaveMode.Append).option("mergeSchema", "true")
+                    .partitionBy(profile.partitions().toArray(String[]::new)).save(path);
+        } else {
+            DeltaWrites.appendOnce(clustered(rows), path, profile.partitions(), LakeLayout.txnAppId(step, dataset),
+                    txnVersion);
+        }
+    }
+
+    /**
+     * One MERGE for inserts and updates. The target side is restricted to the partitions the replaced rows
+     * live in, so its cost follows the batch, not the table.
+     */
+    private void merge(Dataset<Row> rows, Dataset<Row> classified, String path, List<String> key, Long txnVersion) {
+        StringBuilder on = new StringBuilder();
+        for (String k : key) {
+            on.append(on.length() == 0 ? "" : " AND ").append("t.`").append(k).append("` <=> s.`").append(k).append('`');
+        }
+        String pruning = pruning(classified);
+        if (!pruning.isEmpty()) {
+            on.append(" AND (").append(pruning).append(')');
+        }
+        Runnable merge = () -> DeltaTable.forPath(spark, path).as("t")
+                .merge(clustered(rows).as("s"), on.toString())
+                .whenMatched().updateAll()
+                .whenNotMatched().insertAll()
+                .execute();
+        String autoMerge = "spark.databricks.delta.schema.autoMerge.enabled";
+        spark.conf().set(autoMerge, "true");
+        try {
+            if (txnVersion == null) {
+                merge.run();
+            } else {
+                DeltaWrites.onceDml(spark, LakeLayout.txnAppId(step, dataset), txnVersion, () -> {
+                    merge.run();
+                    return null;
+                });
+            }
+        } finally {
+            spark.conf().unset(autoMerge);
+        }
+    }
+
+    /** A literal predicate on the target's partitions holding replaced rows; empty when there are too many. */
+    private String pruning(Dataset<Row> classified) {
+        if (profile.partitions().isEmpty()) {
+            return "";
+        }
+        Column[] old = profile.partitions().stream().map(p -> col("_t_p_" + p)).toArray(Column[]::new);
+        List<Row> partitions = classified.filter(col("_action").equalTo("update")).select(old).distinct()
+                .limit(MAX_PRUNED_PARTITIONS + 1).collectAsList();
+        if (partitions.size() > MAX_PRUNED_PARTITIONS) {
+            return "";
+        }
+        return partitions.stream().map(row -> {
+            List<String> terms = new ArrayList<>();
+            for (int i = 0; i < profile.partitions().size(); i++) {
+                Object value = row.get(i);
+                String literal = value == null ? "NULL" : value instanceof Number ? value.toString()
+                        : "'" + value.toString().replace("'", "''") + "'";
+                terms.add("t.`" + profile.partitions().get(i) + "` <=> " + literal);
+            }
+            return "(" + String.join(" AND ", terms) + ")";
+        }).collect(Collectors.joining(" OR "));
+    }
+}

@@ -1,0 +1,207 @@
+package io.sluice.storage;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/** {@link Storage} over Hadoop's FileSystem: whatever scheme the cluster has a FileSystem for. */
+public final class HadoopStorage implements Storage {
+    private final Configuration conf;
+
+    public HadoopStorage(Configuration conf) {
+        this.conf = requireNonNull(conf, "conf is null");
+    }
+
+    /** A Hadoop path from a URI string or a plain local path, without Path's string parsing of ':'. */
+    public static Path path(String uri) {
+        try {
+            URI parsed = new URI(uri);
+            if (parsed.getScheme() != null && parsed.getScheme().length() > 1) {
+                return new Path(parsed);
+            }
+        } catch (URISyntaxException e) {
+            // A plain local path with characters a URI would escape: build it below.
+        }
+        return new Path(new java.io.File(uri).getAbsoluteFile().toURI());
+    }
+
+    /** The URI string of {@code path}, as {@link #path(String)} reads it back. */
+    public static String uri(Path path) {
+        return path.toUri().toString();
+    }
+
+    @Override
+    public List<StoredFile> listFiles(String dir) {
+        Path root = path(dir);
+        List<StoredFile> files = new ArrayList<>();
+        try {
+            FileSystem fs = root.getFileSystem(conf);
+            if (!fs.exists(root)) {
+                return files;
+            }
+            String rootPath = fs.makeQualified(root).toUri().getPath();
+            String prefix = rootPath.endsWith("/") ? rootPath : rootPath + "/";
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+            while (it.hasNext()) {
+                LocatedFileStatus status = it.next();
+                String filePath = status.getPath().toUri().getPath();
+                String relative = filePath.startsWith(prefix) ? filePath.substring(prefix.length()) : filePath;
+                files.add(new StoredFile(uri(status.getPath()), relative, status.getLen(),
+                        status.getModificationTime()));
+            }
+        } catch (FileNotFoundException e) {
+            return files;
+        } catch (IOException e) {
+            throw new StorageException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        files.sort(Comparator.comparing(StoredFile::relativePath));
+        return files;
+    }
+
+    @Override
+    public List<String> listDirectories(String dir) {
+        Path root = path(dir);
+        List<String> names = new ArrayList<>();
+        try {
+            FileSystem fs = root.getFileSystem(conf);
+            for (FileStatus status : fs.listStatus(root)) {
+                if (status.isDirectory()) {
+                    names.add(status.getPath().getName());
+                }
+            }
+        } catch (FileNotFoundException e) {
+            return names;
+        } catch (IOException e) {
+            throw new StorageException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        names.sort(String::compareTo);
+        return names;
+    }
+
+    @Override
+    public boolean exists(String uri) {
+        Path p = path(uri);
+        try {
+            return p.getFileSystem(conf).exists(p);
+        } catch (IOException e) {
+            throw new StorageException("cannot check " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void move(String from, String to) {
+        Path source = path(from);
+        Path target = path(to);
+        try {
+            FileSystem fs = source.getFileSystem(conf);
+            boolean sourceExists = fs.exists(source);
+            boolean targetExists = fs.exists(target);
+            if (!sourceExists && targetExists) {
+                return;
+            }
+            if (sourceExists && targetExists) {
+                if (fs.getFileStatus(source).getLen() != fs.getFileStatus(target).getLen()) {
+                    throw new StorageException("cannot move " + from + ": " + to + " already exists with another"
+                            + " size; compare the two files and remove the wrong one");
+                }
+                fs.delete(source, false);
+                return;
+            }
+            if (!sourceExists) {
+                throw new StorageException("cannot move " + from + ": it does not exist, nor does " + to);
+            }
+            fs.mkdirs(target.getParent());
+            if (!fs.rename(source, target)) {
+                throw new StorageException("cannot move " + from + " to " + to + ": the file system refused the"
+                        + " rename");
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean createExclusive(String uri, String content) {
+        Path p = path(uri);
+        try {
+            FileSystem fs = p.getFileSystem(conf);
+            fs.mkdirs(p.getParent());
+            try (FSDataOutputStream out = fs.create(p, false)) {
+                out.write(content.getBytes(StandardCharsets.UTF_8));
+            }
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (IOException e) {
+            if (exists(uri)) {
+                return false;
+            }
+            throw new StorageException("cannot create " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void write(String uri, String content) {
+        Path p = path(uri);
+        try {
+            FileSystem fs = p.getFileSystem(conf);
+            fs.mkdirs(p.getParent());
+            try (FSDataOutputStream out = fs.create(p, true)) {
+                out.write(content.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot write " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> read(String uri) {
+        Path p = path(uri);
+        try (InputStream in = p.getFileSystem(conf).open(p)) {
+            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (FileNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void delete(String uri) {
+        Path p = path(uri);
+        try {
+            p.getFileSystem(conf).delete(p, true);
+        } catch (IOException e) {
+            throw new StorageException("cannot delete " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String resolve(String parent, String relativePath) {
+        URI base = path(parent).toUri();
+        String basePath = base.getPath().endsWith("/") ? base.getPath() : base.getPath() + "/";
+        try {
+            return new URI(base.getScheme(), base.getAuthority(), basePath + relativePath, null, null).toString();
+        } catch (URISyntaxException e) {
+            throw new StorageException("cannot join " + parent + " and " + relativePath + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -112,7 +112,8 @@ public final class Sluice implements Runnable {
 
     /** The message of {@code e} and of each distinct cause, so the root cause is never hidden. */
     static String describe(Throwable e) {
-        StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
+        // Spark's analysis errors append the whole plan after the first line: keep the first line.
+        StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         Throwable cause = e.getCause();
         while (cause != null && cause != cause.getCause()) {
             String message = cause.getMessage();

@@ -133,7 +133,7 @@ final class FileReader implements FlatMapFunction<Iterator<List<FileTask>>, Row>
 
     private byte[] readBytes(String uri) {
         Path path = HadoopStorage.path(uri);
-        try (InputStream in = path.getFileSystem(conf.get()).open(path)) {
+        try (InputStream in = HadoopStorage.fileSystem(path, conf.get()).open(path)) {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read landing file " + uri + ": " + e.getMessage(), e);

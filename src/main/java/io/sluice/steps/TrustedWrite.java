@@ -178,8 +178,8 @@ final class TrustedWrite {
         Dataset<Row> joined = deduped.join(existing, on, "left");
         Column version = col("`" + profile.version() + "`");
         Column theirVersion = key.contains(profile.version()) ? version : col("_t_version");
-        Column laterIngested = expr("struct(_batch_seq, _source_file, _record_index)"
-                + " > struct(_t_batch_seq, _t_source_file, _t_record_index)");
+        Column laterIngested = expr("named_struct('s', _batch_seq, 'f', _source_file, 'i', _record_index)"
+                + " > named_struct('s', _t_batch_seq, 'f', _t_source_file, 'i', _t_record_index)");
         Column action = when(col("_t_hash").isNull(), lit("insert"))
                 .when(version.gt(theirVersion), lit("update"))
                 .when(version.lt(theirVersion), lit("stale"))

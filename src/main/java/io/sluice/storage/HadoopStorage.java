@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -43,6 +44,15 @@ public final class HadoopStorage implements Storage {
         return new Path(new java.io.File(uri).getAbsoluteFile().toURI());
     }
 
+    /**
+     * The file system of {@code path}; for local disks the raw one, because the checksum layer builds
+     * {@code .name.crc} paths from strings and breaks on names with ':'.
+     */
+    public static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
+    }
+
     /** The URI string of {@code path}, as {@link #path(String)} reads it back. */
     public static String uri(Path path) {
         return path.toUri().toString();
@@ -53,7 +63,7 @@ public final class HadoopStorage implements Storage {
         Path root = path(dir);
         List<StoredFile> files = new ArrayList<>();
         try {
-            FileSystem fs = root.getFileSystem(conf);
+            FileSystem fs = fileSystem(root, conf);
             if (!fs.exists(root)) {
                 return files;
             }
@@ -81,7 +91,7 @@ public final class HadoopStorage implements Storage {
         Path root = path(dir);
         List<String> names = new ArrayList<>();
         try {
-            FileSystem fs = root.getFileSystem(conf);
+            FileSystem fs = fileSystem(root, conf);
             for (FileStatus status : fs.listStatus(root)) {
                 if (status.isDirectory()) {
                     names.add(status.getPath().getName());
@@ -100,7 +110,7 @@ public final class HadoopStorage implements Storage {
     public boolean exists(String uri) {
         Path p = path(uri);
         try {
-            return p.getFileSystem(conf).exists(p);
+            return fileSystem(p, conf).exists(p);
         } catch (IOException e) {
             throw new StorageException("cannot check " + uri + ": " + e.getMessage(), e);
         }
@@ -111,7 +121,7 @@ public final class HadoopStorage implements Storage {
         Path source = path(from);
         Path target = path(to);
         try {
-            FileSystem fs = source.getFileSystem(conf);
+            FileSystem fs = fileSystem(source, conf);
             boolean sourceExists = fs.exists(source);
             boolean targetExists = fs.exists(target);
             if (!sourceExists && targetExists) {
@@ -142,7 +152,7 @@ public final class HadoopStorage implements Storage {
     public boolean createExclusive(String uri, String content) {
         Path p = path(uri);
         try {
-            FileSystem fs = p.getFileSystem(conf);
+            FileSystem fs = fileSystem(p, conf);
             fs.mkdirs(p.getParent());
             try (FSDataOutputStream out = fs.create(p, false)) {
                 out.write(content.getBytes(StandardCharsets.UTF_8));
@@ -162,7 +172,7 @@ public final class HadoopStorage implements Storage {
     public void write(String uri, String content) {
         Path p = path(uri);
         try {
-            FileSystem fs = p.getFileSystem(conf);
+            FileSystem fs = fileSystem(p, conf);
             fs.mkdirs(p.getParent());
             try (FSDataOutputStream out = fs.create(p, true)) {
                 out.write(content.getBytes(StandardCharsets.UTF_8));
@@ -175,7 +185,7 @@ public final class HadoopStorage implements Storage {
     @Override
     public Optional<String> read(String uri) {
         Path p = path(uri);
-        try (InputStream in = p.getFileSystem(conf).open(p)) {
+        try (InputStream in = fileSystem(p, conf).open(p)) {
             return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (FileNotFoundException e) {
             return Optional.empty();
@@ -188,7 +198,7 @@ public final class HadoopStorage implements Storage {
     public void delete(String uri) {
         Path p = path(uri);
         try {
-            p.getFileSystem(conf).delete(p, true);
+            fileSystem(p, conf).delete(p, true);
         } catch (IOException e) {
             throw new StorageException("cannot delete " + uri + ": " + e.getMessage(), e);
         }

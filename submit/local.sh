@@ -12,7 +12,6 @@ classpath=target/spark-classpath.txt
 if [[ ! -f $jar || ! -f $classpath || -n "$(find src pom.xml -newer "$jar" -print -quit)" ]]; then
   echo "building $jar ..." >&2
   mvn -q -B -DskipTests package >&2
-  mvn -q -B dependency:build-classpath -Dmdep.includeScope=provided -Dmdep.outputFile="$classpath" >&2
 fi
 
 if [[ ${1:-} == demo ]]; then

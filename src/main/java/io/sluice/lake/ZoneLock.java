@@ -41,7 +41,7 @@ public final class ZoneLock implements AutoCloseable {
         }
         Optional<String> holder = storage.read(path);
         Instant since = holder.flatMap(ZoneLock::acquiredAt).orElse(Instant.EPOCH);
-        if (since.plus(timeout).isBefore(clock.instant())) {
+        if (since.plus(timeout).isBefore(clock.instant()) || holder.map(ZoneLock::ownerIsDeadHere).orElse(false)) {
             storage.delete(path);
             if (storage.createExclusive(path, content)) {
                 return new ZoneLock(storage, path, token);
@@ -75,6 +75,22 @@ public final class ZoneLock implements AutoCloseable {
             return Optional.of(Instant.parse(node.path("acquiredAt").asText()));
         } catch (JsonProcessingException | DateTimeParseException e) {
             return Optional.empty();
+        }
+    }
+
+    /** True when the holder ran on this host and its process is gone: a killed run, not a running one. */
+    private static boolean ownerIsDeadHere(String content) {
+        try {
+            String owner = JSON.readTree(content).path("owner").asText("");
+            String self = ManagementFactory.getRuntimeMXBean().getName();
+            int at = owner.indexOf('@');
+            if (at < 1 || !owner.substring(at).equals(self.substring(self.indexOf('@')))) {
+                return false;
+            }
+            long pid = Long.parseLong(owner.substring(0, at));
+            return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+        } catch (JsonProcessingException | NumberFormatException e) {
+            return false;
         }
     }
 

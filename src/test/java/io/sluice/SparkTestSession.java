@@ -1,0 +1,29 @@
+package io.sluice;
+
+import org.apache.spark.sql.SparkSession;
+
+/** The one local Spark session of the test JVM, shared by every test class. */
+public final class SparkTestSession {
+    private static SparkSession session;
+
+    private SparkTestSession() {
+    }
+
+    public static synchronized SparkSession get() {
+        if (session == null) {
+            org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
+            session = SparkSession.builder()
+                    .master("local[2]")
+                    .appName("sluice-tests")
+                    .config("spark.sql.shuffle.partitions", "4")
+                    .config("spark.default.parallelism", "2")
+                    .config("spark.ui.enabled", "false")
+                    .config("spark.ui.showConsoleProgress", "false")
+                    .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+                    .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+                    .config("spark.databricks.delta.snapshotPartitions", "2")
+                    .getOrCreate();
+        }
+        return session;
+    }
+}

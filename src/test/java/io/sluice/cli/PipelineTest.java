@@ -1,0 +1,313 @@
+package io.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.SparkTestSession;
+import io.sluice.ingest.Timestamps;
+import io.sluice.lake.Checkpoints;
+import picocli.CommandLine;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The whole flow, parse then distribute, on real files, a real local Spark and real Delta tables. */
+class PipelineTest {
+    private static final SparkSession SPARK = SparkTestSession.get();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path lake;
+
+    private String out;
+    private String err;
+
+    /** A crash at a named point, as a kill would leave it (the lock aside, released here by the JVM). */
+    static final class SimulatedCrash extends RuntimeException {
+        SimulatedCrash(String point) {
+            super("simulated crash at " + point);
+        }
+    }
+
+    @BeforeEach
+    void landing() throws IOException {
+        Files.createDirectories(lake.resolve("landing/pending"));
+    }
+
+    private int sluice(Checkpoints checkpoints, String... args) {
+        StringWriter outText = new StringWriter();
+        StringWriter errText = new StringWriter();
+        CommandLine commandLine = Sluice.commandLine(new Sluice(settings -> SPARK, checkpoints, Clock.systemUTC()));
+        commandLine.setOut(new PrintWriter(outText));
+        commandLine.setErr(new PrintWriter(errText));
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--landing", lake.resolve("landing").toString(), "--stage", lake.resolve("stage").toString(),
+                "--trusted", lake.resolve("trusted").toString(), "--quarantine", lake.resolve("quarantine").toString()));
+        int code = commandLine.execute(all.toArray(String[]::new));
+        out = outText.toString();
+        err = errText.toString();
+        return code;
+    }
+
+    private int sluice(String... args) {
+        return sluice(Checkpoints.NONE, args);
+    }
+
+    private void deliver(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, lake.resolve("landing/pending").resolve(file.getFileName()));
+            }
+        }
+    }
+
+    private void deliver(String name, String content) throws IOException {
+        Files.writeString(lake.resolve("landing/pending").resolve(name), content);
+    }
+
+    /** event_id -> "timestamp in UTC | partition", straight from the trusted table. */
+    private Map<String, String> trusted() {
+        Map<String, String> rows = new TreeMap<>();
+        for (Row row : SPARK.read().format("delta").load(lake.resolve("trusted/events").toString())
+                .selectExpr("event_id", "cast(unix_micros(timestamp) as string)", "domain_event_type", "year", "month",
+                        "day", "data").collectAsList()) {
+            String previous = rows.put(row.getString(0), Instant.EPOCH.plusNanos(Long.parseLong(row.getString(1)) * 1000)
+                    + " | " + row.getString(2) + "/" + row.getInt(3) + "/" + row.getInt(4) + "/" + row.getInt(5)
+                    + " | " + row.getString(6));
+            assertEquals(null, previous, "event_id " + row.getString(0) + " appears twice in trusted");
+        }
+        return rows;
+    }
+
+    /** The oracle: latest version per event_id over every good record in {@code dirs}, computed without Spark. */
+    private static Map<String, Instant> latestVersions(Path... dirs) throws IOException {
+        Map<String, Instant> latest = new TreeMap<>();
+        for (Path dir : dirs) {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+                    for (JsonNode event : JSON.readTree(file.toFile())) {
+                        Instant ts = Timestamps.parse(event.get("timestamp").asText(), ZoneId.of("UTC")).orElseThrow();
+                        latest.merge(event.get("event_id").asText(), ts, (a, b) -> a.isAfter(b) ? a : b);
+                    }
+                }
+            }
+        }
+        return latest;
+    }
+
+    private long deltaVersion(String table) {
+        return SPARK.sql("DESCRIBE HISTORY delta.`" + lake.resolve(table) + "`").selectExpr("max(version)")
+                .first().getLong(0);
+    }
+
+    private List<String> files(String dir) throws IOException {
+        Path root = lake.resolve(dir);
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile).map(p -> root.relativize(p).toString().replaceAll("date=[0-9-]+", "date=D"))
+                    .sorted().toList();
+        }
+    }
+
+    @Test
+    void realSamplesKeepOnlyTheLatestVersionOfEachEvent() throws IOException {
+        Path samples = Path.of("../shared/real-samples/pismo-challenge");
+        if (!Files.isDirectory(samples)) {
+            samples = Path.of("sample-data/events");
+        }
+        Path pismo = Files.createTempDirectory("pismo");
+        for (String name : List.of("fake_events.json", "fake_events_20230725162933.json", "fake_events_20230725162938.json")) {
+            Files.copy(Path.of("sample-data/events", name), pismo.resolve(name));
+        }
+        deliver(pismo);
+
+        assertEquals(0, sluice("run", "--report", lake.resolve("report.json").toString()), err);
+
+        Map<String, Instant> oracle = latestVersions(pismo);
+        assertEquals(24, oracle.size());
+        Map<String, String> rows = trusted();
+        assertEquals(oracle.keySet(), rows.keySet());
+        oracle.forEach((id, ts) -> assertTrue(rows.get(id).startsWith(ts + " | "), id + ": " + rows.get(id)));
+        assertEquals("2022-02-13T08:24:55Z | account-status-change/2022/2/13 | {\"id\":391724,\"old_status\":\"SUSPENDED\","
+                + "\"new_status\":\"SUSPENDED\",\"reason\":\"Risk military eat yourself.\"}",
+                rows.get("ed3ea95a-27a7-4cc2-930a-4ef3755c26e0"));
+        JsonNode report = JSON.readTree(lake.resolve("report.json").toFile());
+        assertEquals("run", report.get("command").asText());
+        assertEquals("succeeded", report.get("status").asText());
+        assertEquals(3, report.at("/files/seen").asLong());
+        assertEquals(3, report.at("/files/moved").asLong());
+        assertEquals(30 + 30, report.at("/records/read").asLong(), "30 parsed, then 30 distributed");
+        assertEquals(6, report.at("/records/duplicates").asLong());
+        assertEquals(30 + 24, report.at("/records/written").asLong());
+        assertEquals(List.of("date=D/fake_events.json", "date=D/fake_events_20230725162933.json",
+                "date=D/fake_events_20230725162938.json"), files("landing/processed"));
+        assertEquals(List.of(), files("landing/pending"));
+    }
+
+    @Test
+    void everyLayoutAndOddNameParsesAndBadRecordsAreQuarantinedWithTheirReason() throws IOException {
+        deliver(Path.of("sample-data/events"));
+        deliver("empty file.json", "");
+        deliver("a:b%c#d+e?f&g ação.json", "{\"event_id\":\"odd-1\",\"timestamp\":\"2024-01-31T23:30:00-03:00\","
+                + "\"domain\":\"x\",\"event_type\":\"y\",\"data\":{\"id\":1}}");
+
+        assertEquals(0, sluice("run"), err);
+
+        Map<String, String> rows = trusted();
+        assertEquals(31, rows.size());
+        assertEquals("2024-02-01T02:30:00Z | x-y/2024/2/1 | {\"id\":1}", rows.get("odd-1"));
+        assertEquals("2023-07-27T10:00:00Z | account-created/2023/7/27 | {\"id\":1001,\"plan\":\"platinum\"}",
+                rows.get("b3c1d5a0-0001-4f00-9000-000000000001"), "the gzip file's newer version wins");
+        assertEquals("2023-07-26T02:59:59.999999Z | account-closed/2023/7/26 | {\"id\":1003,\"reason\":\"moved abroad\","
+                + "\"new_key\":{\"nested\":true}}", rows.get("b3c1d5a0-0001-4f00-9000-000000000004"));
+        assertEquals("2023-07-26T08:00:00.500Z | account-status-change/2023/7/26 | {\"id\":1001,\"old_status\":\"ACTIVE\","
+                + "\"new_status\":\"BLOCKED\"}", rows.get("b3c1d5a0-0002-4f00-9000-000000000001"));
+
+        List<String> quarantined = SPARK.read().format("delta").load(lake.resolve("quarantine/events").toString())
+                .selectExpr("concat(source_file, ':', record_line, ' ', reason)").orderBy("source_file", "record_line")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        assertEquals(List.of(
+                "concat_100%_done.json:1 missing required field 'event_id'",
+                "orders feed 2023-07-25T16:30:00+00:00 #1.ndjson:4 field 'timestamp' is not a timestamp: \"not a date\"",
+                "orders feed 2023-07-25T16:30:00+00:00 #1.ndjson:6 malformed JSON: Illegal unquoted character"
+                        + " ((CTRL-CHAR, code 10)): has to be escaped using backslash to be included in name"),
+                quarantined);
+        assertEquals(List.of("date=D/a:b%c#d+e?f&g ação.json", "date=D/concat_100%_done.json", "date=D/empty file.json",
+                "date=D/fake_events.json", "date=D/fake_events_20230725162933.json", "date=D/fake_events_20230725162938.json",
+                "date=D/late batch ação.json.gz", "date=D/orders feed 2023-07-25T16:30:00+00:00 #1.ndjson"),
+                files("landing/processed"));
+    }
+
+    @Test
+    void rerunsAndRedeliveriesChangeNothing() throws IOException {
+        deliver(Path.of("sample-data/events"));
+        assertEquals(0, sluice("run"), err);
+        Map<String, String> first = trusted();
+        long version = deltaVersion("trusted/events");
+        long stageRows = SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count();
+
+        assertEquals(0, sluice("run"), err);
+        deliver(Path.of("sample-data/events"));
+        assertEquals(0, sluice("run"), err);
+        assertTrue(out.contains("pending/fake_events.json was already ingested by batch"), out);
+
+        assertEquals(first, trusted());
+        assertEquals(version, deltaVersion("trusted/events"), "no new trusted version");
+        assertEquals(stageRows, SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count());
+    }
+
+    @Test
+    void laterBatchesReplaceOlderVersionsEvenAcrossPartitionsAndIgnoreStaleOnes() throws IOException {
+        String v1 = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+                + "{\"event_id\":\"e2\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+                + "{\"event_id\":\"e3\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+                + "{\"event_id\":\"e4\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n";
+        deliver("batch1.json", v1);
+        assertEquals(0, sluice("run"), err);
+        String v2 = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-05T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":2}}\n"
+                + "{\"event_id\":\"e2\",\"timestamp\":\"2024-02-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":0}}\n"
+                + "{\"event_id\":\"e3\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+                + "{\"event_id\":\"e4\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":9}}\n"
+                + "{\"event_id\":\"e5\",\"timestamp\":\"2024-03-02T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+                + "{\"event_id\":\"e5\",\"timestamp\":\"2024-03-02T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n";
+        deliver("batch2.json", v2);
+        assertEquals(0, sluice("run", "--report", lake.resolve("report.json").toString()), err);
+
+        assertEquals(Map.of(
+                "e1", "2024-03-05T10:00:00Z | a-b/2024/3/5 | {\"v\":2}",
+                "e2", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":1}",
+                "e3", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":1}",
+                "e4", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":9}",
+                "e5", "2024-03-02T10:00:00Z | a-b/2024/3/2 | {\"v\":1}"), trusted());
+        JsonNode details = JSON.readTree(lake.resolve("report.json").toFile()).at("/steps/1/details");
+        assertEquals(1, details.get("inserted").asLong());
+        assertEquals(2, details.get("updated").asLong(), "e1 newer, e4 same timestamp and later ingested");
+        assertEquals(1, details.get("stale").asLong(), "e2 older");
+        assertEquals(1, details.get("alreadyPresent").asLong(), "e3 resent");
+        assertEquals(1, details.get("sameVersionConflicts").asLong(), "e4");
+        assertEquals(1, files("trusted/events/domain_event_type=a-b/year=2024/month=3/day=5").stream()
+                .filter(f -> f.endsWith(".parquet") && !f.startsWith(".")).count(), "one file per partition per batch");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"parse.planned", "parse.stageCommitted", "parse.quarantineCommitted", "parse.committed",
+            "parse.firstMoved", "distribute.trustedCommitted", "distribute.consumedRecorded"})
+    void aCrashAnywhereThenARerunEndsExactlyLikeACleanRun(String point) throws IOException {
+        deliver(Path.of("sample-data/events"));
+        Checkpoints crash = name -> {
+            if (name.equals(point)) {
+                throw new SimulatedCrash(name);
+            }
+        };
+        assertEquals(1, sluice(crash, "run"));
+        assertTrue(err.contains("simulated crash at " + point), err);
+
+        assertEquals(0, sluice("run"), err);
+
+        Map<String, String> rows = trusted();
+        assertEquals(30, rows.size());
+        assertEquals(38, SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count());
+        assertEquals(3, SPARK.read().format("delta").load(lake.resolve("quarantine/events").toString()).count());
+        assertEquals(6, files("landing/processed").size());
+        assertEquals(List.of(), files("landing/pending"));
+    }
+
+    @Test
+    void aSecondRunOnTheSameLandingFailsWithAClearMessage() throws IOException {
+        deliver(Path.of("sample-data/events"));
+        Files.createDirectories(lake.resolve("landing/_sluice"));
+        Files.writeString(lake.resolve("landing/_sluice/parse-events.lock"), "{\"step\":\"parse\",\"token\":\"x\","
+                + "\"acquiredAt\":\"" + Instant.now() + "\",\"owner\":\"1@another-host\"}");
+
+        assertEquals(1, sluice("parse"));
+
+        assertTrue(err.startsWith("error: another parse run holds the lock " + lake.toUri().toString().replace("file:///", "file:/")
+                + "landing/_sluice/parse-events.lock since "), err);
+        assertTrue(err.contains("(owner 1@another-host); wait for it to finish. If it died, delete that file"), err);
+        assertEquals(6, files("landing/pending").size());
+    }
+
+    @Test
+    void tooManyBadRecordsFailBeforeAnythingIsCommitted() throws IOException {
+        deliver("bad.json", "{\"event_id\":\"ok\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{}}\n"
+                + "not json\n{\"no\":\"id\"}\n");
+
+        assertEquals(1, sluice("parse", "--max-bad-ratio", "0.5"));
+
+        assertTrue(err.contains("2 of 3 records (66.7%) are bad, above --max-bad-ratio 0.500; nothing was committed"), err);
+        assertEquals(List.of("bad.json"), files("landing/pending"));
+        assertEquals(false, Files.exists(lake.resolve("stage/events")));
+    }
+
+    @Test
+    void usageAndConfigErrorsExitWithTwoAndNameTheProblem() {
+        assertEquals(2, sluice("parse", "--max-bad-ratio", "1.5"));
+        assertTrue(err.startsWith("error: --max-bad-ratio must be between 0 and 1, got 1.5"), err);
+        assertEquals(2, sluice("parse", "--dataset", "nope"));
+        assertTrue(err.startsWith("error: dataset 'nope' is not defined in the config; known datasets: [events"), err);
+        assertEquals(2, sluice("parse", "--config", "missing.yaml"));
+        assertTrue(err.startsWith("error: config file missing.yaml does not exist; pass --config FILE"), err);
+    }
+}

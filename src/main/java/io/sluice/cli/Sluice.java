@@ -23,6 +23,7 @@ import java.util.function.Function;
                 DistributeCommand.class,
                 RunCommand.class,
                 SqlCommand.class,
+                BackfillHistoryCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the run failed", "2:usage or configuration error"})

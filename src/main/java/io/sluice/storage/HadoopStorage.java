@@ -107,6 +107,23 @@ public final class HadoopStorage implements Storage {
     }
 
     @Override
+    public List<String> listNames(String dir) {
+        Path root = path(dir);
+        List<String> names = new ArrayList<>();
+        try {
+            for (FileStatus status : root.getFileSystem(conf).listStatus(root)) {
+                names.add(status.getPath().getName());
+            }
+        } catch (FileNotFoundException e) {
+            return names;
+        } catch (IOException e) {
+            throw new StorageException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        names.sort(String::compareTo);
+        return names;
+    }
+
+    @Override
     public boolean exists(String uri) {
         Path p = path(uri);
         try {

@@ -15,6 +15,9 @@ public interface Storage {
     /** The direct subdirectories of {@code dir}, as names; empty when it does not exist. */
     List<String> listDirectories(String dir);
 
+    /** The names of every direct child of {@code dir}, files and directories alike; empty when it does not exist. */
+    List<String> listNames(String dir);
+
     boolean exists(String path);
 
     /**

@@ -304,7 +304,8 @@ class PipelineTest {
     @Test
     void usageAndConfigErrorsExitWithTwoAndNameTheProblem() {
         assertEquals(2, sluice("parse", "--max-bad-ratio", "1.5"));
-        assertTrue(err.startsWith("error: --max-bad-ratio must be between 0 and 1, got 1.5"), err);
+        assertTrue(err.startsWith("--max-bad-ratio must be between 0 and 1, got 1.5"), err);
+        assertTrue(err.contains("Usage: sluice parse"), err);
         assertEquals(2, sluice("parse", "--dataset", "nope"));
         assertTrue(err.startsWith("error: dataset 'nope' is not defined in the config; known datasets: [events"), err);
         assertEquals(2, sluice("parse", "--config", "missing.yaml"));

@@ -3,6 +3,7 @@
 # the classpath, local[*], and the JDK 17 flags Spark needs.
 #   submit/local.sh <command> [options]      e.g. submit/local.sh run --report lake/report.json
 #   submit/local.sh demo                     copies sample-data/events into lake/landing/pending and runs
+# SLUICE_MAIN=<class> runs another main class of the jar with the same JVM (submit/bench.sh's baseline).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -34,4 +35,4 @@ opens=(-XX:+IgnoreUnrecognizedVMOptions
 exec java "${opens[@]}" -Xmx"${SLUICE_DRIVER_MEMORY:-4g}" \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
   -Dspark.master="${SLUICE_MASTER:-local[*]}" \
-  -cp "$jar:$(cat "$classpath")" io.sluice.cli.Sluice "$@"
+  -cp "$jar:$(cat "$classpath")" "${SLUICE_MAIN:-io.sluice.cli.Sluice}" "$@"

@@ -26,8 +26,7 @@ public final class PlainSparkBaseline {
     /** Arguments: the input directory, the output directory (replaced). */
     public static void main(String[] args) {
         if (args.length != 2) {
-            System.err.println("usage: PlainSparkBaseline <input dir> <output dir>");
-            System.exit(2);
+            throw new IllegalArgumentException("usage: PlainSparkBaseline <input dir> <output dir>");
         }
         // The session settings of conf/local.yaml, so the comparison is between jobs, not configs.
         SparkSession spark = SparkSession.builder().appName("plain spark baseline")

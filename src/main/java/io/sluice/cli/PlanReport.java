@@ -37,14 +37,6 @@ final class PlanReport {
         root.set("anomalies", JSON.valueToTree(scan.anomalies()));
         sizing.ifPresent(s -> root.set("sparkProperties", JSON.valueToTree(s.sparkProperties())));
         root.set("files", JSON.valueToTree(written.stream().map(Path::toString).toList()));
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            JSON.writeValue(file.toFile(), root);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the report " + file + ": " + e.getMessage(), e);
-        }
+        ReportFile.write(file, root);
     }
 }

@@ -73,14 +73,6 @@ final class RunReport {
             ArrayNode notes = node.putArray("notes");
             step.notes().forEach(notes::add);
         }
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            JSON.writeValue(file.toFile(), root);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the report to " + file + ": " + e.getMessage(), e);
-        }
+        ReportFile.write(file, root);
     }
 }

@@ -88,31 +88,23 @@ public final class HadoopStorage implements Storage {
 
     @Override
     public List<String> listDirectories(String dir) {
-        Path root = path(dir);
-        List<String> names = new ArrayList<>();
-        try {
-            FileSystem fs = fileSystem(root, conf);
-            for (FileStatus status : fs.listStatus(root)) {
-                if (status.isDirectory()) {
-                    names.add(status.getPath().getName());
-                }
-            }
-        } catch (FileNotFoundException e) {
-            return names;
-        } catch (IOException e) {
-            throw new StorageException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
-        names.sort(String::compareTo);
-        return names;
+        return names(dir, true);
     }
 
     @Override
     public List<String> listNames(String dir) {
+        return names(dir, false);
+    }
+
+    /** Names directly under {@code dir}, sorted; only directories when {@code directoriesOnly}. */
+    private List<String> names(String dir, boolean directoriesOnly) {
         Path root = path(dir);
         List<String> names = new ArrayList<>();
         try {
-            for (FileStatus status : root.getFileSystem(conf).listStatus(root)) {
-                names.add(status.getPath().getName());
+            for (FileStatus status : fileSystem(root, conf).listStatus(root)) {
+                if (!directoriesOnly || status.isDirectory()) {
+                    names.add(status.getPath().getName());
+                }
             }
         } catch (FileNotFoundException e) {
             return names;

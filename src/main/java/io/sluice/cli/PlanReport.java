@@ -9,9 +9,6 @@ import io.sluice.plan.ExecutorSizing;
 import io.sluice.plan.FolderScan;
 import io.sluice.plan.Platform;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

@@ -9,10 +9,7 @@ import io.sluice.report.StepResult;
 import io.sluice.report.StepResult.FileCounts;
 import io.sluice.report.StepResult.RecordCounts;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

@@ -4,6 +4,7 @@ import io.sluice.generate.EventGenerator;
 import io.sluice.generate.FileLayout;
 import io.sluice.generate.GenerationSummary;
 import io.sluice.generate.GeneratorSettings;
+import io.sluice.generate.OrderGenerator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,14 +16,23 @@ import java.util.concurrent.Callable;
 
 /** {@code sluice generate}: writes synthetic files of the events contract, for demos, tests and benchmarks. */
 @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Write synthetic event files (duplicates, updates, late older versions, bad records) into"
-                + " DIR; the same seed always writes the same bytes. Needs no Spark.")
+        description = {"Write synthetic event files (duplicates, updates, late older versions, bad records) into"
+                + " DIR; the same seed always writes the same bytes. Needs no Spark.",
+                "With --orders: order documents (stringified JSON, versions, re-sends, personal data), as JSON lines"
+                        + " for landing, or with --history one document per file in history shard folders."})
 final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--events", required = true, paramLabel = "N", description = "Distinct events to write.")
-    long events;
+    @Option(names = "--events", paramLabel = "N", description = "Distinct events to write.")
+    Long events;
+
+    @Option(names = "--orders", paramLabel = "N", description = "Distinct orders to write, instead of events.")
+    Long orders;
+
+    @Option(names = "--history", description = "With --orders: one document per file under"
+            + " <HH>_<Kind>Order/<id>/id/, as historical folders hold them.")
+    boolean history;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write into.")
     Path out;
@@ -61,6 +71,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if ((events == null) == (orders == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --events N or --orders N (one of them)");
+        }
+        if (orders != null) {
+            return orders();
+        }
         GeneratorSettings settings;
         try {
             settings = new GeneratorSettings(events, duplicateRate, updateRate, badRate, days, layout,
@@ -70,6 +86,28 @@ final class GenerateCommand implements Callable<Integer> {
         }
         GenerationSummary summary = new EventGenerator(settings).generate(out);
         print(spec.commandLine().getOut(), settings, summary);
+        return 0;
+    }
+
+    private Integer orders() {
+        OrderGenerator.Summary summary;
+        try {
+            summary = new OrderGenerator(orders, seed, start, days).generate(out,
+                    history ? OrderGenerator.Layout.HISTORY : OrderGenerator.Layout.LANDING,
+                    files != null ? (int) Math.max(1, (orders * 3 + files - 1) / files) : 1000);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        PrintWriter text = spec.commandLine().getOut();
+        text.printf("generated into %s (%s, seed %d, %d days from %s)%n", out, history ? "history" : "landing",
+                seed, days, start);
+        text.printf("  orders:     %d%n", summary.orders());
+        text.printf("  versions:   %d (distinct Id, LastChange: rows of the all-versions table)%n", summary.versions());
+        text.printf("  documents:  %d (versions + re-sends + bad)%n", summary.documents());
+        text.printf("  re-sent:    %d%n", summary.resent());
+        text.printf("  bad:        %d (stringified JSON that does not parse)%n", summary.bad());
+        text.printf("  files:      %d%n", summary.files());
+        text.flush();
         return 0;
     }
 

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.util.List;
+import java.util.Optional;
 
 /** {@code sluice run}: parse, then distribute; the job a schedule runs. */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -16,6 +17,10 @@ final class RunCommand extends DataCommand {
             description = "Fail before committing when more than RATIO (0..1) of the records are bad (default: off).")
     Double maxBadRatio;
 
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "Trusted table format: delta or parquet (default: the profile's, else delta).")
+    Optional<DatasetProfile.TableFormat> format;
+
     @Override
     void validate(SluiceConfig config, DatasetProfile profile) {
         Steps.typer(profile);
@@ -24,7 +29,7 @@ final class RunCommand extends DataCommand {
     @Override
     List<StepResult> steps(Context context, List<StepResult> done) {
         done.add(ParseCommand.parse(context, maxBadRatio, root));
-        done.add(DistributeCommand.distribute(context, root));
+        done.add(DistributeCommand.distribute(context, format, root));
         return done;
     }
 }

@@ -22,6 +22,7 @@ import java.util.function.Function;
                 ParseCommand.class,
                 DistributeCommand.class,
                 RunCommand.class,
+                RepartitionCommand.class,
                 GenerateCommand.class,
                 SqlCommand.class,
                 BackfillHistoryCommand.class,

@@ -79,6 +79,18 @@ public record DatasetProfile(
         recordKey = recordKey == null ? List.of() : List.copyOf(recordKey);
     }
 
+    /** This profile keeping {@code versions} instead. */
+    public DatasetProfile withKeep(Keep versions) {
+        return new DatasetProfile(recordKey, version, versions, eventTime, eventTimeZone, fields, required, unknownKeys,
+                derived, partitions, format, table, structure, history);
+    }
+
+    /** This profile writing {@code tableFormat} instead. */
+    public DatasetProfile withFormat(TableFormat tableFormat) {
+        return new DatasetProfile(recordKey, version, keep, eventTime, eventTimeZone, fields, required, unknownKeys,
+                derived, partitions, tableFormat, table, structure, history);
+    }
+
     /** The zone of {@link #eventTimeZone()}. */
     public ZoneId zone() {
         return ZoneId.of(eventTimeZone);

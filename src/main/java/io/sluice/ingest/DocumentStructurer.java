@@ -74,11 +74,11 @@ public final class DocumentStructurer implements Serializable {
 
     private JsonNode transform(JsonNode node, String path) throws UnstructurableException {
         if (node.isTextual()) {
-            JsonNode parsed = parseStringified(node.asText(), path);
-            if (parsed != node) {
-                return transform(parsed, path);
+            if (node.asText().isEmpty()) {
+                return NODES.nullNode();
             }
-            return node;
+            JsonNode parsed = parseStringified(node.asText(), path);
+            return parsed == null ? node : transform(parsed, path);
         }
         if (node instanceof ArrayNode array) {
             ArrayNode out = NODES.arrayNode(array.size());
@@ -140,19 +140,25 @@ public final class DocumentStructurer implements Serializable {
         return out.isEmpty() ? NODES.nullNode() : out;
     }
 
+    /**
+     * The JSON object or array {@code text} holds, or null when it holds a plain string. Text that starts
+     * like an object or an array of objects, arrays or strings must parse; other bracketed text is parsed
+     * when it can be and kept as a string when it cannot ("[draft]").
+     */
     private JsonNode parseStringified(String text, String path) throws UnstructurableException {
         String trimmed = text.strip();
-        if (trimmed.length() < 2) {
-            return TextNode.valueOf(text);
+        if (trimmed.length() < 2 || (trimmed.charAt(0) != '{' && trimmed.charAt(0) != '[')) {
+            return null;
         }
-        char first = trimmed.charAt(0);
-        char last = trimmed.charAt(trimmed.length() - 1);
-        if (!((first == '{' && last == '}') || (first == '[' && last == ']'))) {
-            return TextNode.valueOf(text);
-        }
+        String inside = trimmed.substring(1).stripLeading();
+        boolean mustParse = trimmed.charAt(0) == '{'
+                || (!inside.isEmpty() && "{[\"]".indexOf(inside.charAt(0)) >= 0);
         try {
             return JsonRecordReader.MAPPER.readTree(trimmed);
         } catch (JsonProcessingException e) {
+            if (!mustParse) {
+                return null;
+            }
             throw new UnstructurableException("field '" + (path.isEmpty() ? "(document)" : path)
                     + "' holds malformed stringified JSON: " + e.getOriginalMessage());
         }

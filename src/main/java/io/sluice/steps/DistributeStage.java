@@ -47,30 +47,43 @@ public final class DistributeStage {
     private final LakeLayout lake;
     private final String step;
     private final String dataset;
+    private final String table;
     private final DatasetProfile profile;
     private final DistributeSettings settings;
-    private final Predicate<BatchManifest> eligible;
-    private final boolean replay;
+    private final Selection selection;
     private final Checkpoints checkpoints;
     private final Clock clock;
     private final Consumer<String> progress;
 
     /**
-     * @param step name of the step in reports and transaction ids
-     * @param eligible which committed stage batches this run may consume
-     * @param replay consume the eligible batches again even if consumed before (re-running given hours)
+     * Which committed stage batches a run consumes.
+     *
+     * @param eligible the batches this run may consume
+     * @param replay consume the eligible batches even if consumed before (re-running given hours); the
+     *     write is then not recorded as a consumption, and dedup makes it add nothing already present
      */
-    public DistributeStage(SparkSession spark, LakeLayout lake, String step, String dataset, DatasetProfile profile,
-                           DistributeSettings settings, Predicate<BatchManifest> eligible, boolean replay,
+    public record Selection(Predicate<BatchManifest> eligible, boolean replay) {
+        /** Every committed batch not consumed yet. */
+        public static final Selection PENDING = new Selection(manifest -> true, false);
+    }
+
+    /**
+     * @param step name of the step in reports and transaction ids
+     * @param dataset the dataset whose stage table is read
+     * @param table name of the trusted table written, in the trusted zone
+     * @param profile the dataset's profile, as the table keeps it (latest or all versions)
+     */
+    public DistributeStage(SparkSession spark, LakeLayout lake, String step, String dataset, String table,
+                           DatasetProfile profile, DistributeSettings settings, Selection selection,
                            Checkpoints checkpoints, Clock clock, Consumer<String> progress) {
         this.spark = requireNonNull(spark, "spark is null");
         this.lake = requireNonNull(lake, "lake is null");
         this.step = requireNonNull(step, "step is null");
         this.dataset = requireNonNull(dataset, "dataset is null");
+        this.table = requireNonNull(table, "table is null");
         this.profile = requireNonNull(profile, "profile is null");
         this.settings = requireNonNull(settings, "settings is null");
-        this.eligible = requireNonNull(eligible, "eligible is null");
-        this.replay = replay;
+        this.selection = requireNonNull(selection, "selection is null");
         this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.progress = requireNonNull(progress, "progress is null");
@@ -78,37 +91,42 @@ public final class DistributeStage {
 
     public StepResult execute() {
         Instant started = clock.instant();
-        try (ZoneLock lock = ZoneLock.acquire(lake.storage(), lake.distributeLock(dataset), step,
+        try (ZoneLock lock = ZoneLock.acquire(lake.storage(), lake.distributeLock(table), step,
                 Duration.ofHours(6), clock)) {
             BatchManifests manifests = new BatchManifests(lake.storage(), lake.zones().stage(), dataset);
-            ConsumedBatches consumed = new ConsumedBatches(spark, lake.consumedBatches(dataset));
+            ConsumedBatches consumed = new ConsumedBatches(spark, lake.consumedBatches(table));
             Set<Long> done = consumed.seqs();
             List<BatchManifest> todo = manifests.all().stream()
                     .filter(m -> m.status() != BatchManifest.Status.PLANNED)
-                    .filter(eligible)
-                    .filter(m -> replay || !done.contains(m.seq()))
+                    .filter(selection.eligible())
+                    .filter(m -> selection.replay() || !done.contains(m.seq()))
                     .toList();
             Map<String, Long> details = new LinkedHashMap<>();
             List<String> notes = new ArrayList<>();
             RecordCounts records = RecordCounts.NONE;
             details.put("batches", (long) todo.size());
+            details.put("ingestionHours", todo.stream().map(m -> m.date() + "T" + m.hour()).distinct().count());
             if (!todo.isEmpty()) {
                 List<Long> seqs = todo.stream().map(BatchManifest::seq).toList();
                 long version = seqs.stream().mapToLong(Long::longValue).max().orElseThrow();
                 progress.accept("consuming " + seqs.size() + " stage batches (" + seqs.get(0) + ".." + version + ")");
-                TrustedWrite write = new TrustedWrite(spark, lake, step, dataset, profile, settings, checkpoints,
+                TrustedWrite write = new TrustedWrite(spark, lake, step, table, profile, settings, checkpoints,
                         progress);
-                TrustedWrite.Outcome outcome = write.write(seqs, replay ? null : version);
+                Dataset<Row> rows = spark.read().format("delta").load(lake.stageTable(dataset))
+                        .filter(col("_batch_seq").isin(seqs.toArray()));
+                TrustedWrite.Outcome outcome = write.write(rows, selection.replay() ? null : version);
                 records = outcome.records();
                 details.putAll(outcome.details());
                 notes.addAll(outcome.landed());
                 checkpoints.reached(step + ".trustedCommitted");
-                if (!replay) {
-                    consumed.record(seqs, LakeLayout.txnAppId(step + "-consumed", dataset), version, clock.instant());
+                if (!selection.replay()) {
+                    consumed.record(seqs, LakeLayout.txnAppId(step + "-consumed", table), version, clock.instant());
                 }
                 checkpoints.reached(step + ".consumedRecorded");
             }
-            details.put("stageBatchesCleaned", (long) cleanStage(manifests, consumed.seqs()));
+            // Only the dataset's own table decides what stage may lose; derived tables read within the retention.
+            long cleaned = table.equals(dataset) ? cleanStage(manifests, consumed.seqs()) : 0;
+            details.put("stageBatchesCleaned", cleaned);
             long duration = clock.millis() - started.toEpochMilli();
             return new StepResult(step, dataset, started, duration, FileCounts.NONE, records, details, notes);
         }

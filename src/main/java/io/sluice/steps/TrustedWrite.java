@@ -13,6 +13,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +25,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -32,7 +35,10 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
-/** Writes a set of stage batches into the trusted table of a dataset, deduplicated against the whole table. */
+/**
+ * Writes stage-shaped rows into a trusted table, deduplicated against the whole table (Delta) or against
+ * the partitions the rows land in (Parquet).
+ */
 final class TrustedWrite {
     /** Lineage carried from stage into the trusted table. */
     static final List<String> LINEAGE = List.of("_source_file", "_record_index", "_batch_id", "_batch_seq",
@@ -43,18 +49,22 @@ final class TrustedWrite {
     private final SparkSession spark;
     private final LakeLayout lake;
     private final String step;
-    private final String dataset;
+    private final String table;
     private final DatasetProfile profile;
     private final DistributeSettings settings;
     private final Checkpoints checkpoints;
     private final Consumer<String> progress;
 
-    TrustedWrite(SparkSession spark, LakeLayout lake, String step, String dataset, DatasetProfile profile,
+    /**
+     * @param step name of the writing step in transaction ids
+     * @param table name of the trusted table in the trusted zone
+     */
+    TrustedWrite(SparkSession spark, LakeLayout lake, String step, String table, DatasetProfile profile,
                  DistributeSettings settings, Checkpoints checkpoints, Consumer<String> progress) {
         this.spark = spark;
         this.lake = lake;
         this.step = step;
-        this.dataset = dataset;
+        this.table = table;
         this.profile = profile;
         this.settings = settings;
         this.checkpoints = checkpoints;
@@ -69,19 +79,32 @@ final class TrustedWrite {
     record Outcome(RecordCounts records, Map<String, Long> details, List<String> landed) {
     }
 
-    /** @param txnVersion Delta transaction version of the write, or null to write without one (a replay) */
-    Outcome write(List<Long> seqs, Long txnVersion) {
-        String path = lake.trustedTable(dataset);
+    /**
+     * @param stageRows rows shaped like the stage table, lineage included
+     * @param txnVersion Delta transaction version of the write, or null to write without one (a replay)
+     */
+    Outcome write(Dataset<Row> stageRows, Long txnVersion) {
+        String path = lake.trustedTable(table);
         boolean exists = DeltaTable.isDeltaTable(spark, path);
+        boolean parquet = profile.format() == DatasetProfile.TableFormat.PARQUET;
+        if (parquet && exists) {
+            throw new IllegalStateException("the trusted table " + path + " is a Delta table; it cannot be written"
+                    + " as Parquet. Drop --format parquet, or give the Parquet copy its own --trusted zone");
+        }
+        if (parquet) {
+            return new ParquetWrite().write(stageRows);
+        }
+        if (!exists && hasData(path)) {
+            throw new IllegalStateException("the trusted table " + path + " holds files but no Delta log: it was"
+                    + " written as Parquet. Use --format parquet, or convert it once with CONVERT TO DELTA parquet.`"
+                    + path + "` PARTITIONED BY (...)");
+        }
         List<String> key = dedupKey();
-        Dataset<Row> batch = withPayloadHash(spark.read().format("delta").load(lake.stageTable(dataset))
-                .filter(col("_batch_seq").isin(seqs.toArray())));
-        Dataset<Row> deduped = withPartitions(VersionDedup.latest(batch, key, profile.version()));
-        Dataset<Row> classified = classify(deduped, exists ? existingKeys(path, key) : null, key)
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        Dataset<Row> deduped = withPartitions(VersionDedup.latest(withPayloadHash(stageRows), key, profile.version()));
+        Dataset<Row> classified = classify(deduped, exists ? existingKeys(spark.read().format("delta").load(path), key)
+                : null, key, List.of()).persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             Map<String, Long> counts = counts(classified);
-            long read = counts.getOrDefault("read", 0L);
             long inserts = counts.getOrDefault("insert", 0L);
             long updates = counts.getOrDefault("update", 0L);
             long written = inserts + updates;
@@ -98,18 +121,34 @@ final class TrustedWrite {
                     merge(rows, classified, path, key, txnVersion);
                 }
             }
-            Map<String, Long> details = new LinkedHashMap<>();
-            details.put("inserted", inserts);
-            details.put("updated", updates);
-            details.put("stale", counts.getOrDefault("stale", 0L));
-            details.put("alreadyPresent", counts.getOrDefault("same", 0L));
-            details.put("sameVersionConflicts", counts.getOrDefault("ties", 0L));
-            long duplicates = counts.getOrDefault("collapsed", 0L) + counts.getOrDefault("same", 0L);
-            RecordCounts records = new RecordCounts(read, read, 0, duplicates, written);
-            return new Outcome(records, details, landed);
+            return outcome(counts, landed);
         } finally {
             classified.unpersist();
         }
+    }
+
+    private static Seq<String> seq(List<String> names) {
+        return JavaConverters.asScalaBuffer(names).toSeq();
+    }
+
+    /** Whether {@code path} holds anything but bookkeeping (names starting with '_' or '.'). */
+    private boolean hasData(String path) {
+        return lake.storage().listNames(path).stream().anyMatch(name -> !name.startsWith("_") && !name.startsWith("."));
+    }
+
+    private static Outcome outcome(Map<String, Long> counts, List<String> landed) {
+        long read = counts.getOrDefault("read", 0L);
+        long inserts = counts.getOrDefault("insert", 0L);
+        long updates = counts.getOrDefault("update", 0L);
+        Map<String, Long> details = new LinkedHashMap<>();
+        details.put("inserted", inserts);
+        details.put("updated", updates);
+        details.put("stale", counts.getOrDefault("stale", 0L));
+        details.put("alreadyPresent", counts.getOrDefault("same", 0L));
+        details.put("sameVersionConflicts", counts.getOrDefault("ties", 0L));
+        long duplicates = counts.getOrDefault("collapsed", 0L) + counts.getOrDefault("same", 0L);
+        RecordCounts records = new RecordCounts(read, read, 0, duplicates, inserts + updates);
+        return new Outcome(records, details, landed);
     }
 
     /** Keys of the dedup: the record key, plus the version when every version is kept. */
@@ -148,7 +187,7 @@ final class TrustedWrite {
         return out;
     }
 
-    private Dataset<Row> existingKeys(String path, List<String> key) {
+    private Dataset<Row> existingKeys(Dataset<Row> table, List<String> key) {
         List<Column> columns = new ArrayList<>();
         for (String k : key) {
             columns.add(col("`" + k + "`").as("_t_" + k));
@@ -163,10 +202,14 @@ final class TrustedWrite {
         for (String p : profile.partitions()) {
             columns.add(col("`" + p + "`").as("_t_p_" + p));
         }
-        return spark.read().format("delta").load(path).select(columns.toArray(Column[]::new));
+        return table.select(columns.toArray(Column[]::new));
     }
 
-    private Dataset<Row> classify(Dataset<Row> deduped, Dataset<Row> existing, List<String> key) {
+    /**
+     * Joins the batch to the table's rows of the same keys (and of the same {@code scope} columns: Parquet's
+     * partition-scoped dedup) and names what each batch row is: insert, update, stale or same.
+     */
+    private Dataset<Row> classify(Dataset<Row> deduped, Dataset<Row> existing, List<String> key, List<String> scope) {
         if (existing == null) {
             return deduped.withColumn("_action", lit("insert"));
         }
@@ -175,14 +218,17 @@ final class TrustedWrite {
             Column eq = deduped.col("`" + k + "`").eqNullSafe(existing.col("_t_" + k));
             on = on == null ? eq : on.and(eq);
         }
+        for (String p : scope) {
+            on = on.and(deduped.col("`" + p + "`").eqNullSafe(existing.col("_t_p_" + p)));
+        }
         Dataset<Row> joined = deduped.join(existing, on, "left");
         Column version = col("`" + profile.version() + "`");
         Column theirVersion = key.contains(profile.version()) ? version : col("_t_version");
         Column laterIngested = expr("named_struct('s', _batch_seq, 'f', _source_file, 'i', _record_index)"
                 + " > named_struct('s', _t_batch_seq, 'f', _t_source_file, 'i', _t_record_index)");
         Column action = when(col("_t_hash").isNull(), lit("insert"))
-                .when(version.gt(theirVersion), lit("update"))
-                .when(version.lt(theirVersion), lit("stale"))
+                .when(version.gt(theirVersion).or(version.isNotNull().and(theirVersion.isNull())), lit("update"))
+                .when(version.lt(theirVersion).or(version.isNull().and(theirVersion.isNotNull())), lit("stale"))
                 .when(col("_payload_hash").equalTo(col("_t_hash")), lit("same"))
                 .when(laterIngested, lit("update"))
                 .otherwise(lit("stale"));
@@ -257,7 +303,7 @@ final class TrustedWrite {
             var writer = clustered(rows).write().format("delta").mode(SaveMode.Append).option("mergeSchema", "true")
                     .partitionBy(profile.partitions().toArray(String[]::new));
             if (txnVersion != null) {
-                writer = writer.option("txnAppId", LakeLayout.txnAppId(step, dataset)).option("txnVersion", txnVersion);
+                writer = writer.option("txnAppId", LakeLayout.txnAppId(step, table)).option("txnVersion", txnVersion);
             }
             writer.save(path);
         } finally {
@@ -270,7 +316,7 @@ final class TrustedWrite {
             clustered(rows).write().format("delta").mode(SaveMode.Append).option("mergeSchema", "true")
                     .partitionBy(profile.partitions().toArray(String[]::new)).save(path);
         } else {
-            DeltaWrites.appendOnce(clustered(rows), path, profile.partitions(), LakeLayout.txnAppId(step, dataset),
+            DeltaWrites.appendOnce(clustered(rows), path, profile.partitions(), LakeLayout.txnAppId(step, table),
                     txnVersion);
         }
     }
@@ -299,7 +345,7 @@ final class TrustedWrite {
             if (txnVersion == null) {
                 merge.run();
             } else {
-                DeltaWrites.onceDml(spark, LakeLayout.txnAppId(step, dataset), txnVersion, () -> {
+                DeltaWrites.onceDml(spark, LakeLayout.txnAppId(step, table), txnVersion, () -> {
                     merge.run();
                     return null;
                 });
@@ -330,5 +376,76 @@ final class TrustedWrite {
             }
             return "(" + String.join(" AND ", terms) + ")";
         }).collect(Collectors.joining(" OR "));
+    }
+
+    /**
+     * Plain Hive-style Parquet for readers without Delta. Dedup is scoped to the partitions the batch lands
+     * in: those partitions are read, merged with the batch (the greatest version per key wins) and replaced
+     * with a dynamic partition overwrite; other partitions are never read or touched. What does not hold
+     * here: a newer version whose partition differs leaves the older row in its old partition, and the
+     * overwrite is not atomic (a reader may see a partition half-replaced; a run killed during it must be run
+     * again, which converges because the merge is idempotent).
+     */
+    private final class ParquetWrite {
+        Outcome write(Dataset<Row> stageRows) {
+            String path = lake.trustedTable(table);
+            List<String> key = dedupKey();
+            Dataset<Row> deduped = withPartitions(VersionDedup.latest(withPayloadHash(stageRows), key,
+                    profile.version()));
+            Dataset<Row> touched = touchedPartitions(deduped, path);
+            Dataset<Row> classified = classify(deduped, touched == null ? null : existingKeys(touched, key), key,
+                    profile.partitions()).persist(StorageLevel.MEMORY_AND_DISK_SER());
+            try {
+                Map<String, Long> counts = counts(classified);
+                long written = counts.getOrDefault("insert", 0L) + counts.getOrDefault("update", 0L);
+                Dataset<Row> toWrite = classified.filter(col("_action").isin("insert", "update"));
+                List<String> landed = written == 0 ? List.of() : landed(toWrite);
+                if (written > 0) {
+                    Dataset<Row> rows = toWrite.select(outputColumns(classified));
+                    if (touched != null) {
+                        rows = kept(touched, toWrite, key).unionByName(rows, true);
+                    }
+                    progress.accept("trusted: " + written + " rows into " + path + " (Parquet, partition overwrite)");
+                    overwritePartitions(rows.localCheckpoint(true), path);
+                }
+                return outcome(counts, landed);
+            } finally {
+                classified.unpersist();
+            }
+        }
+
+        /** The table's rows in the partitions the batch lands in; null when the table does not exist yet. */
+        private Dataset<Row> touchedPartitions(Dataset<Row> batch, String path) {
+            if (!hasData(path)) {
+                return null;
+            }
+            Column[] partitions = profile.partitions().stream().map(p -> col("`" + p + "`")).toArray(Column[]::new);
+            Dataset<Row> values = batch.select(partitions).distinct();
+            Dataset<Row> table = spark.read().option("mergeSchema", "true").parquet(path);
+            return partitions.length == 0 ? table
+                    : table.join(broadcast(values), seq(profile.partitions()),
+                            "left_semi");
+        }
+
+        /** Rows of the touched partitions that the batch does not replace. */
+        private Dataset<Row> kept(Dataset<Row> touched, Dataset<Row> written, List<String> key) {
+            List<String> match = new ArrayList<>(key);
+            match.addAll(profile.partitions());
+            Dataset<Row> replaced = written.filter(col("_action").equalTo("update"))
+                    .select(match.stream().map(c -> col("`" + c + "`")).toArray(Column[]::new));
+            return touched.join(replaced, seq(match), "left_anti");
+        }
+
+        private void overwritePartitions(Dataset<Row> rows, String path) {
+            String mode = "spark.sql.sources.partitionOverwriteMode";
+            String before = spark.conf().get(mode, "static");
+            spark.conf().set(mode, "dynamic");
+            try {
+                clustered(rows).write().mode(SaveMode.Overwrite)
+                        .partitionBy(profile.partitions().toArray(String[]::new)).parquet(path);
+            } finally {
+                spark.conf().set(mode, before);
+            }
+        }
     }
 }

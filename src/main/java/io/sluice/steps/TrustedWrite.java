@@ -104,12 +104,13 @@ final class TrustedWrite {
         Dataset<Row> classified = classify(deduped, exists ? existingKeys(spark.read().format("delta").load(path), key)
                 : null, key, List.of()).persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            Map<String, Long> counts = counts(classified);
+            Tally tally = tally(classified);
+            Map<String, Long> counts = tally.counts();
             long inserts = counts.getOrDefault("insert", 0L);
             long updates = counts.getOrDefault("update", 0L);
             long written = inserts + updates;
             Dataset<Row> toWrite = classified.filter(col("_action").isin("insert", "update"));
-            List<String> landed = written == 0 ? List.of() : landed(toWrite);
+            List<String> landed = tally.landed();
             Dataset<Row> rows = toWrite.select(outputColumns(classified));
             if (written > 0) {
                 progress.accept("trusted: " + inserts + " new, " + updates + " newer versions -> " + path);
@@ -237,23 +238,64 @@ final class TrustedWrite {
                         .and(col("_payload_hash").notEqual(col("_t_hash"))), lit(false))));
     }
 
-    /** All counts in one Spark job over the persisted classification. */
-    private static Map<String, Long> counts(Dataset<Row> classified) {
+    /**
+     * What the classification holds, from one Spark job: counts per action, and rows written per partition.
+     *
+     * @param counts rows per action, and {@code read}, {@code collapsed}, {@code ties}
+     * @param landed human lines: rows written per partition, the first partitions in order
+     */
+    private record Tally(Map<String, Long> counts, List<String> landed) {
+    }
+
+    private Tally tally(Dataset<Row> classified) {
+        List<Column> groups = new ArrayList<>();
+        groups.add(col("_action"));
+        profile.partitions().forEach(p -> groups.add(col("`" + p + "`")));
+        int width = profile.partitions().size();
         Map<String, Long> counts = new LinkedHashMap<>();
+        Map<List<Object>, Long> written = new java.util.TreeMap<>(TrustedWrite::compareValues);
         long read = 0;
         long collapsed = 0;
         long ties = 0;
-        for (Row row : classified.groupBy("_action")
+        for (Row row : classified.groupBy(groups.toArray(Column[]::new))
                 .agg(count(lit(1)), sum("_copies"), sum(when(col("_tie"), 1).otherwise(0))).collectAsList()) {
-            counts.put(row.getString(0), row.getLong(1));
-            read += row.getLong(2);
-            collapsed += row.getLong(2) - row.getLong(1);
-            ties += row.getLong(3);
+            String action = row.getString(0);
+            long rows = row.getLong(width + 1);
+            counts.merge(action, rows, Long::sum);
+            read += row.getLong(width + 2);
+            collapsed += row.getLong(width + 2) - rows;
+            ties += row.getLong(width + 3);
+            if (action.equals("insert") || action.equals("update")) {
+                List<Object> partition = new ArrayList<>();
+                for (int i = 0; i < width; i++) {
+                    partition.add(row.get(i + 1));
+                }
+                written.merge(partition, rows, Long::sum);
+            }
         }
         counts.put("read", read);
         counts.put("collapsed", collapsed);
         counts.put("ties", ties);
-        return counts;
+        return new Tally(counts, landed(written));
+    }
+
+    private static int compareValues(List<Object> a, List<Object> b) {
+        for (int i = 0; i < a.size(); i++) {
+            Object x = a.get(i);
+            Object y = b.get(i);
+            int order;
+            if (x == null || y == null) {
+                order = x == null ? (y == null ? 0 : -1) : 1;
+            } else if (x instanceof Number n && y instanceof Number m) {
+                order = Double.compare(n.doubleValue(), m.doubleValue());
+            } else {
+                order = x.toString().compareTo(y.toString());
+            }
+            if (order != 0) {
+                return order;
+            }
+        }
+        return 0;
     }
 
     private Column[] outputColumns(Dataset<Row> classified) {
@@ -272,21 +314,19 @@ final class TrustedWrite {
         return columns.toArray(Column[]::new);
     }
 
-    private List<String> landed(Dataset<Row> toWrite) {
-        Column[] partitions = profile.partitions().stream().map(p -> col("`" + p + "`")).toArray(Column[]::new);
-        List<Row> rows = toWrite.groupBy(partitions).count().orderBy(partitions).collectAsList();
+    private List<String> landed(Map<List<Object>, Long> written) {
         List<String> lines = new ArrayList<>();
-        int shown = Math.min(rows.size(), 25);
-        for (int i = 0; i < shown; i++) {
-            Row row = rows.get(i);
-            StringBuilder line = new StringBuilder("landed ");
-            for (int p = 0; p < partitions.length; p++) {
-                line.append(profile.partitions().get(p)).append('=').append(row.get(p)).append(p < partitions.length - 1 ? "/" : "");
+        for (Map.Entry<List<Object>, Long> partition : written.entrySet()) {
+            if (lines.size() == 25) {
+                lines.add("... and " + (written.size() - 25) + " more partitions");
+                break;
             }
-            lines.add(line.append(": ").append(row.getLong(partitions.length)).append(" rows").toString());
-        }
-        if (rows.size() > shown) {
-            lines.add("... and " + (rows.size() - shown) + " more partitions");
+            StringBuilder line = new StringBuilder("landed ");
+            for (int p = 0; p < profile.partitions().size(); p++) {
+                line.append(p == 0 ? "" : "/").append(profile.partitions().get(p)).append('=')
+                        .append(partition.getKey().get(p));
+            }
+            lines.add(line.append(": ").append(partition.getValue()).append(" rows").toString());
         }
         return lines;
     }
@@ -396,10 +436,11 @@ final class TrustedWrite {
             Dataset<Row> classified = classify(deduped, touched == null ? null : existingKeys(touched, key), key,
                     profile.partitions()).persist(StorageLevel.MEMORY_AND_DISK_SER());
             try {
-                Map<String, Long> counts = counts(classified);
+                Tally tally = tally(classified);
+            Map<String, Long> counts = tally.counts();
                 long written = counts.getOrDefault("insert", 0L) + counts.getOrDefault("update", 0L);
                 Dataset<Row> toWrite = classified.filter(col("_action").isin("insert", "update"));
-                List<String> landed = written == 0 ? List.of() : landed(toWrite);
+                List<String> landed = tally.landed();
                 if (written > 0) {
                     Dataset<Row> rows = toWrite.select(outputColumns(classified));
                     if (touched != null) {

@@ -45,6 +45,7 @@ final class TrustedWrite {
             "_ingested_at", "_payload_hash");
     private static final Set<String> STAGE_ONLY = Set.of("ingest_date", "ingest_hour");
     private static final int MAX_PRUNED_PARTITIONS = 2000;
+    private static final long ROW_BYTES_GUESS = 256;
 
     private final SparkSession spark;
     private final LakeLayout lake;
@@ -85,6 +86,35 @@ final class TrustedWrite {
      */
     Outcome write(Dataset<Row> stageRows, Long txnVersion) {
         String path = lake.trustedTable(table);
+        String maxRecords = "spark.sql.files.maxRecordsPerFile";
+        String before = spark.conf().get(maxRecords, "0");
+        spark.conf().set(maxRecords, Long.toString(rowsPerFile(path)));
+        try {
+            return writeSized(stageRows, txnVersion, path);
+        } finally {
+            spark.conf().set(maxRecords, before);
+        }
+    }
+
+    /**
+     * Rows a file may hold before the write starts another: the target file size over the bytes a row takes in
+     * the table (from its Delta detail and its metadata-only count), or over {@value #ROW_BYTES_GUESS} bytes for
+     * a new table. Every partition of a batch below the target gets one file.
+     */
+    private long rowsPerFile(String path) {
+        long target = settings.targetFileSizeMb() * 1024L * 1024L;
+        long rowBytes = ROW_BYTES_GUESS;
+        if (DeltaTable.isDeltaTable(spark, path)) {
+            long bytes = DeltaTable.forPath(spark, path).detail().select("sizeInBytes").first().getLong(0);
+            long rows = spark.read().format("delta").load(path).count();
+            if (rows > 0 && bytes > 0) {
+                rowBytes = Math.max(1, bytes / rows);
+            }
+        }
+        return Math.max(1000, target / rowBytes);
+    }
+
+    private Outcome writeSized(Dataset<Row> stageRows, Long txnVersion, String path) {
         boolean exists = DeltaTable.isDeltaTable(spark, path);
         boolean parquet = profile.format() == DatasetProfile.TableFormat.PARQUET;
         if (parquet && exists) {

@@ -4,7 +4,7 @@ import io.sluice.config.DatasetProfile;
 import io.sluice.config.SluiceConfig;
 import io.sluice.lake.LakeLayout;
 import io.sluice.report.StepResult;
-import io.sluice.storage.HadoopStorage;
+import io.sluice.storage.Storages;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 
@@ -49,7 +49,7 @@ abstract class DataCommand implements Callable<Integer> {
         SparkSession spark = root.session(new SessionSettings("sluice " + spec.name() + " " + options.dataset,
                 config.sparkSettings(), options.verbose));
         LakeLayout lake = new LakeLayout(config.zones(),
-                new HadoopStorage(spark.sessionState().newHadoopConf()));
+                Storages.open(spark.sessionState().newHadoopConf(), root.checkpoints()::reached));
         List<StepResult> done = new ArrayList<>();
         String status = "failed";
         String error = null;

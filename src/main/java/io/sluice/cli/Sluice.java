@@ -24,6 +24,7 @@ import java.util.function.Function;
                 RunCommand.class,
                 GenerateCommand.class,
                 SqlCommand.class,
+                DdlCommand.class,
                 BackfillHistoryCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

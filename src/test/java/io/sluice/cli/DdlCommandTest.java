@@ -50,6 +50,9 @@ class DdlCommandTest {
                     fields: {refund_id: string, updated_at: timestamp}
                     format: parquet
                 """);
+        // The run registers nothing: no table in the shared session's catalog, no warehouse directory.
+        Path runConfig = lake.resolve("run.yaml");
+        Files.writeString(runConfig, Files.readString(config).replace("    table: lakehouse.events\n", ""));
         Files.createDirectories(lake.resolve("landing/pending"));
         Files.writeString(lake.resolve("landing/pending/e.json"), "{\"event_id\":\"e1\",\"timestamp\":"
                 + "\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n");
@@ -57,7 +60,7 @@ class DdlCommandTest {
         CommandLine run = Sluice.commandLine(new Sluice(settings -> SPARK, Checkpoints.NONE, Clock.systemUTC()));
         run.setOut(new PrintWriter(sink));
         run.setErr(new PrintWriter(sink));
-        assertEquals(0, run.execute("run", "--config", config.toString(), "--landing", lake.resolve("landing").toString(),
+        assertEquals(0, run.execute("run", "--config", runConfig.toString(), "--landing", lake.resolve("landing").toString(),
                 "--stage", lake.resolve("stage").toString(), "--trusted", lake.resolve("trusted").toString(),
                 "--quarantine", lake.resolve("quarantine").toString()), sink.toString());
         SPARK.sql("SELECT 'o1' AS order_id, timestamp'2024-03-01 10:00:00' AS updated_at, 9.5 AS amount, 2023 AS year,"

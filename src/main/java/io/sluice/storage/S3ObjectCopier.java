@@ -3,6 +3,7 @@ package io.sluice.storage;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
 
 import java.util.ArrayList;
@@ -34,18 +35,22 @@ public final class S3ObjectCopier {
      */
     public static final String SOURCE_ETAG_METADATA = "sluice-source-etag";
 
+    private final S3Client source;
     private final S3Client s3;
     private final long multipartThreshold;
     private final long partSize;
     private final Executor parts;
 
     /**
+     * @param source client of the source bucket, for reading its metadata
+     * @param target client of the target bucket, which performs the copies
      * @param multipartThreshold objects larger than this are copied in parts, at most 5 GiB
      * @param partSize bytes of a part, at least 5 MiB
      * @param parts where the parts of one object are copied; parts run one after the other on a direct executor
      */
-    public S3ObjectCopier(S3Client s3, long multipartThreshold, long partSize, Executor parts) {
-        this.s3 = requireNonNull(s3, "s3 is null");
+    public S3ObjectCopier(S3Client source, S3Client target, long multipartThreshold, long partSize, Executor parts) {
+        this.source = requireNonNull(source, "source is null");
+        this.s3 = requireNonNull(target, "target is null");
         if (multipartThreshold < 1 || multipartThreshold > MULTIPART_THRESHOLD_DEFAULT) {
             throw new IllegalArgumentException("the multipart threshold must be between 1 byte and 5 GiB, got "
                     + multipartThreshold);
@@ -60,7 +65,7 @@ public final class S3ObjectCopier {
 
     /** A copier with the defaults, copying the parts of an object one after the other. */
     public static S3ObjectCopier sequential(S3Client s3) {
-        return new S3ObjectCopier(s3, MULTIPART_THRESHOLD_DEFAULT, PART_SIZE_DEFAULT, Runnable::run);
+        return new S3ObjectCopier(s3, s3, MULTIPART_THRESHOLD_DEFAULT, PART_SIZE_DEFAULT, Runnable::run);
     }
 
     /**
@@ -69,26 +74,46 @@ public final class S3ObjectCopier {
      * @return the ETag of the copy
      */
     public String copy(S3Location from, S3Location to, long size, String sourceEtag) {
-        if (size <= multipartThreshold) {
+        if (size > multipartThreshold) {
+            return copyInParts(from, to, size, sourceEtag);
+        }
+        if (!sourceEtag.contains("-")) {
+            // A single-part source: the copy keeps its ETag, which is all a resumed copy compares.
             return s3.copyObject(b -> b.sourceBucket(from.bucket()).sourceKey(from.key())
                     .destinationBucket(to.bucket()).destinationKey(to.key())
                     .copySourceIfMatch(sourceEtag)).copyObjectResult().eTag();
         }
-        return copyInParts(from, to, size, sourceEtag);
+        // A source uploaded in parts: its copy gets another ETag, so it carries the source's in its metadata.
+        HeadObjectResponse head = headSource(from, sourceEtag);
+        return s3.copyObject(b -> b.sourceBucket(from.bucket()).sourceKey(from.key())
+                .destinationBucket(to.bucket()).destinationKey(to.key()).copySourceIfMatch(sourceEtag)
+                .metadataDirective(MetadataDirective.REPLACE).metadata(withSourceEtag(head, sourceEtag))
+                .contentType(head.contentType()).contentEncoding(head.contentEncoding())
+                .cacheControl(head.cacheControl()).contentDisposition(head.contentDisposition()))
+                .copyObjectResult().eTag();
     }
 
-    /** Whether the object at the target, with this ETag and user metadata, is a copy of a source with {@code sourceEtag}. */
+    private HeadObjectResponse headSource(S3Location from, String sourceEtag) {
+        return source.headObject(b -> b.bucket(from.bucket()).key(from.key()).ifMatch(sourceEtag));
+    }
+
+    private static Map<String, String> withSourceEtag(HeadObjectResponse head, String sourceEtag) {
+        Map<String, String> metadata = new HashMap<>(head.metadata());
+        metadata.put(SOURCE_ETAG_METADATA, sourceEtag);
+        return metadata;
+    }
+
+    /** Whether an object with this ETag and user metadata is a copy of a source whose ETag is {@code sourceEtag}. */
     public static boolean isCopyOf(String targetEtag, Map<String, String> targetMetadata, String sourceEtag) {
         return targetEtag.equals(sourceEtag) || sourceEtag.equals(targetMetadata.get(SOURCE_ETAG_METADATA));
     }
 
     private String copyInParts(S3Location from, S3Location to, long size, String sourceEtag) {
-        HeadObjectResponse source = s3.headObject(b -> b.bucket(from.bucket()).key(from.key()).ifMatch(sourceEtag));
-        Map<String, String> metadata = new HashMap<>(source.metadata());
-        metadata.put(SOURCE_ETAG_METADATA, sourceEtag);
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(to.bucket()).key(to.key()).metadata(metadata)
-                .contentType(source.contentType()).contentEncoding(source.contentEncoding())
-                .cacheControl(source.cacheControl()).contentDisposition(source.contentDisposition())).uploadId();
+        HeadObjectResponse head = headSource(from, sourceEtag);
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(to.bucket()).key(to.key())
+                .metadata(withSourceEtag(head, sourceEtag)).contentType(head.contentType())
+                .contentEncoding(head.contentEncoding()).cacheControl(head.cacheControl())
+                .contentDisposition(head.contentDisposition())).uploadId();
         try {
             long part = partSizeFor(size);
             List<CompletableFuture<CompletedPart>> futures = new ArrayList<>();

@@ -291,7 +291,7 @@ public final class S3Storage implements Storage {
     }
 
     /** The SDK's message, with what to check when S3 says the bucket is missing or the access is denied. */
-    static String describe(SdkException e) {
+    public static String describe(SdkException e) {
         String message = e.getMessage();
         if (e instanceof NoSuchBucketException) {
             return message + "; the bucket does not exist or lives behind another endpoint (fs.s3a.endpoint)";

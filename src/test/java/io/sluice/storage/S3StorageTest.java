@@ -184,7 +184,7 @@ class S3StorageTest {
         String etag = s3.headObject(b -> b.bucket(bucket).key("big/source.bin")).eTag();
         ExecutorService parts = Executors.newFixedThreadPool(3);
         try {
-            S3ObjectCopier copier = new S3ObjectCopier(s3, 8L * 1024 * 1024, S3ObjectCopier.MIN_PART_SIZE, parts);
+            S3ObjectCopier copier = new S3ObjectCopier(s3, s3, 8L * 1024 * 1024, S3ObjectCopier.MIN_PART_SIZE, parts);
             String copied = copier.copy(S3Location.parse(uri("big/source.bin")), S3Location.parse(uri("big/copy.bin")),
                     data.length, etag);
 

@@ -50,8 +50,16 @@ public final class RegisterTable {
     }
 
     public StepResult execute() {
-        Instant started = clock.instant();
         spark.sparkContext().setJobDescription("sluice register " + table);
+        try {
+            return register();
+        } finally {
+            spark.sparkContext().setJobDescription(null);
+        }
+    }
+
+    private StepResult register() {
+        Instant started = clock.instant();
         boolean delta = DeltaTable.isDeltaTable(spark, location);
         table.database().ifPresent(db -> spark.sql("CREATE DATABASE IF NOT EXISTS `" + db + "`"));
         boolean exists = exists();

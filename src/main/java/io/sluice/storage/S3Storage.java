@@ -18,7 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -63,8 +65,9 @@ public final class S3Storage implements Storage {
     /** Storage whose clients follow the s3a settings of {@code conf}, shared across the JVM. */
     public static S3Storage of(Configuration conf, Consumer<String> checkpoints) {
         Configuration copy = new Configuration(conf);
-        return new S3Storage(bucket -> S3Clients.shared(S3ClientSettings.of(copy, bucket)), checkpoints,
-                PAGE_SIZE_DEFAULT, DELETE_BATCH_DEFAULT);
+        Map<String, S3Client> byBucket = new ConcurrentHashMap<>();
+        return new S3Storage(bucket -> byBucket.computeIfAbsent(bucket,
+                b -> S3Clients.shared(S3ClientSettings.of(copy, b))), checkpoints, PAGE_SIZE_DEFAULT, DELETE_BATCH_DEFAULT);
     }
 
     private S3Client client(S3Location location) {

@@ -12,7 +12,7 @@ import io.sluice.plan.FolderScan;
 import io.sluice.plan.InstanceCatalog;
 import io.sluice.plan.LocalPlan;
 import io.sluice.plan.Platform;
-import io.sluice.storage.HadoopStorage;
+import io.sluice.storage.Storages;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -87,7 +87,7 @@ final class BackfillPlanCommand implements Callable<Integer> {
                 + ": datasets." + options.dataset + ".history is missing; give folderPattern, expectedFolders and"
                 + " documentsUnder to plan a backfill of " + options.dataset));
         Optional<ExecutorSizing> sizing = sizing();
-        FolderScan scan = FolderScan.of(new HadoopStorage(new Configuration()), source, history);
+        FolderScan scan = FolderScan.of(Storages.open(new Configuration(), point -> { }), source, history);
         if (scan.found().isEmpty()) {
             throw new ConfigException("no folder under --source " + source + " matches datasets." + options.dataset
                     + ".history.folderPattern '" + history.folderPattern() + "'; found " + scan.anomalies().size()

@@ -1,10 +1,12 @@
 package io.sluice.cli;
 
+import io.sluice.catalog.RegisterTable;
+import io.sluice.catalog.TableName;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.SluiceConfig;
 import io.sluice.lake.LakeLayout;
 import io.sluice.report.StepResult;
-import io.sluice.storage.HadoopStorage;
+import io.sluice.storage.Storages;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 
@@ -12,6 +14,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -28,6 +31,11 @@ abstract class DataCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--table", paramLabel = "DB.NAME",
+            description = "After the run, register the trusted table in the session's catalog (Hive metastore, Glue,"
+                    + " Databricks) under this name; default: the dataset profile's 'table'.")
+    Optional<String> table;
+
     /** Everything a command's steps need, ready. */
     record Context(SluiceConfig config, DatasetProfile profile, String dataset, SparkSession spark, LakeLayout lake,
                    PrintWriter out) {
@@ -39,22 +47,41 @@ abstract class DataCommand implements Callable<Integer> {
 
     abstract List<StepResult> steps(Context context, List<StepResult> done);
 
+    /** Whether this command registers the trusted table in the catalog when a name is given; commands that only read or parse say no. */
+    boolean registersTable() {
+        return true;
+    }
+
+    /** The catalog name of the trusted table: {@code --table}, else the profile's {@code table}. */
+    private Optional<TableName> tableName(DatasetProfile profile) {
+        if (table.isPresent()) {
+            return Optional.of(TableName.parse(table.get(), "--table"));
+        }
+        return profile.tableName().map(name -> TableName.parse(name,
+                options.config + ": datasets." + options.dataset + ".table"));
+    }
+
     @Override
     public final Integer call() {
         SluiceConfig config = options.load();
         DatasetProfile profile = options.profile(config);
         validate(config, profile);
+        Optional<TableName> catalogName = registersTable() ? tableName(profile) : Optional.empty();
         Instant started = root.clock().instant();
         PrintWriter out = spec.commandLine().getOut();
         SparkSession spark = root.session(new SessionSettings("sluice " + spec.name() + " " + options.dataset,
                 config.sparkSettings(), options.verbose));
         LakeLayout lake = new LakeLayout(config.zones(),
-                new HadoopStorage(spark.sessionState().newHadoopConf()));
+                Storages.open(spark.sessionState().newHadoopConf(), root.checkpoints()::reached));
         List<StepResult> done = new ArrayList<>();
         String status = "failed";
         String error = null;
         try {
             steps(new Context(config, profile, options.dataset, spark, lake, out), done);
+            String trusted = lake.trustedTable(options.dataset);
+            if (catalogName.isPresent() && lake.storage().exists(trusted)) {
+                done.add(new RegisterTable(spark, catalogName.get(), trusted, options.dataset, root.clock()).execute());
+            }
             status = "succeeded";
             return 0;
         } catch (RuntimeException e) {

@@ -43,4 +43,9 @@ final class ParseCommand extends DataCommand {
                 Steps.typer(context.profile()), root.checkpoints(), root.clock(),
                 progress(context.out(), ParseLanding.STEP)).execute();
     }
+
+    @Override
+    boolean registersTable() {
+        return false;
+    }
 }

@@ -25,6 +25,7 @@ import java.util.function.Function;
                 RepartitionCommand.class,
                 GenerateCommand.class,
                 SqlCommand.class,
+                DdlCommand.class,
                 BackfillHistoryCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

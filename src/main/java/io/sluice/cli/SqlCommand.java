@@ -37,4 +37,9 @@ final class SqlCommand extends DataCommand {
             context.spark().read().format("delta").load(path).createOrReplaceTempView(view);
         }
     }
+
+    @Override
+    boolean registersTable() {
+        return false;
+    }
 }

@@ -1,0 +1,165 @@
+package io.sluice.cli;
+
+import io.sluice.S3Server;
+import io.sluice.SparkTestSession;
+import io.sluice.lake.Checkpoints;
+import io.sluice.storage.S3Storage;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** parse and distribute with every zone on s3a://, against a real S3 server, crashes between copy and delete included. */
+@ExtendWith(S3Server.class)
+class S3PipelineTest {
+    private static final SparkSession SPARK = SparkTestSession.get();
+    private static final String ODD = "a:b%c#d+e?f&g ação.json";
+    private static S3Server server;
+
+    private String bucket;
+    private String out;
+    private String err;
+
+    /** A crash at a named point, as a kill would leave it. */
+    static final class SimulatedCrash extends RuntimeException {
+        SimulatedCrash(String point) {
+            super("simulated crash at " + point);
+        }
+    }
+
+    @BeforeAll
+    static void server(S3Server s3) {
+        server = s3;
+    }
+
+    @BeforeEach
+    void lake() {
+        bucket = server.newBucket("lake");
+        server.configure(SPARK, bucket);
+    }
+
+    private String zone(String name) {
+        return "s3a://" + bucket + "/" + name;
+    }
+
+    private int sluice(Checkpoints checkpoints, String... args) {
+        StringWriter outText = new StringWriter();
+        StringWriter errText = new StringWriter();
+        CommandLine commandLine = Sluice.commandLine(new Sluice(settings -> SPARK, checkpoints, Clock.systemUTC()));
+        commandLine.setOut(new PrintWriter(outText));
+        commandLine.setErr(new PrintWriter(errText));
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--landing", zone("landing"), "--stage", zone("stage"), "--trusted", zone("trusted"),
+                "--quarantine", zone("quarantine")));
+        int code = commandLine.execute(all.toArray(String[]::new));
+        out = outText.toString();
+        err = errText.toString();
+        return code;
+    }
+
+    private void deliverSamples() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("sample-data/events"))) {
+            for (Path file : files.sorted().toList()) {
+                server.client().putObject(b -> b.bucket(bucket).key("landing/pending/" + file.getFileName()),
+                        RequestBody.fromFile(file));
+            }
+        }
+    }
+
+    private void deliver(String name, String content) {
+        server.client().putObject(b -> b.bucket(bucket).key("landing/pending/" + name), RequestBody.fromString(content));
+    }
+
+    /** Keys under {@code prefix}, relative, with the processing date replaced by D. */
+    private List<String> keys(String prefix) {
+        return server.keys(bucket).stream().filter(k -> k.startsWith(prefix))
+                .map(k -> k.substring(prefix.length()).replaceAll("date=[0-9-]+", "date=D")).toList();
+    }
+
+    private long count(String table) {
+        return SPARK.read().format("delta").load(zone(table)).count();
+    }
+
+    private List<String> trustedIds() {
+        return SPARK.read().format("delta").load(zone("trusted/events")).selectExpr("event_id").orderBy("event_id")
+                .as(Encoders.STRING()).collectAsList();
+    }
+
+    @Test
+    void parseAndDistributeWithEveryZoneOnS3() throws IOException {
+        deliverSamples();
+        deliver("empty file.json", "");
+        deliver(ODD, "{\"event_id\":\"odd-1\",\"timestamp\":\"2024-01-31T23:30:00-03:00\","
+                + "\"domain\":\"x\",\"event_type\":\"y\",\"data\":{\"id\":1}}");
+
+        assertEquals(0, sluice(Checkpoints.NONE, "parse"), err);
+        assertEquals(0, sluice(Checkpoints.NONE, "distribute"), err);
+
+        List<String> ids = trustedIds();
+        assertEquals(31, ids.size());
+        assertEquals(31, ids.stream().distinct().count());
+        assertTrue(ids.contains("odd-1"), ids.toString());
+        assertEquals("1706754600000000 x-y/2024/2/1", SPARK.read().format("delta").load(zone("trusted/events"))
+                .where("event_id = 'odd-1'").selectExpr("concat(unix_micros(timestamp), ' ', domain_event_type, '/',"
+                        + " year, '/', month, '/', day)").as(Encoders.STRING()).first(), "2024-02-01T02:30:00Z");
+        assertEquals(39, count("stage/events"));
+        assertEquals(List.of(
+                "concat_100%_done.json:1", "orders feed 2023-07-25T16:30:00+00:00 #1.ndjson:4",
+                "orders feed 2023-07-25T16:30:00+00:00 #1.ndjson:6"),
+                SPARK.read().format("delta").load(zone("quarantine/events"))
+                        .selectExpr("concat(source_file, ':', record_line)").orderBy("source_file", "record_line")
+                        .as(Encoders.STRING()).collectAsList());
+        assertEquals(List.of("date=D/" + ODD, "date=D/concat_100%_done.json", "date=D/empty file.json",
+                "date=D/fake_events.json", "date=D/fake_events_20230725162933.json", "date=D/fake_events_20230725162938.json",
+                "date=D/late batch ação.json.gz", "date=D/orders feed 2023-07-25T16:30:00+00:00 #1.ndjson"),
+                keys("landing/processed/"));
+        assertEquals(List.of(), keys("landing/pending/"));
+        assertEquals(List.of(), keys("landing/_sluice/"), "the parse lock is released");
+    }
+
+    @Test
+    void aCrashBetweenCopyAndDeleteThenARerunLosesAndDuplicatesNothing() throws IOException {
+        deliverSamples();
+        Checkpoints crash = name -> {
+            if (name.equals(S3Storage.MOVE_COPIED)) {
+                throw new SimulatedCrash(name);
+            }
+        };
+
+        assertEquals(1, sluice(crash, "parse"));
+
+        assertTrue(err.contains("simulated crash at " + S3Storage.MOVE_COPIED), err);
+        List<String> processed = keys("landing/processed/");
+        assertEquals(1, processed.size(), processed.toString());
+        String copied = processed.get(0).substring("date=D/".length());
+        assertTrue(keys("landing/pending/").contains(copied), "the file is in both places: " + copied);
+        assertEquals(6, keys("landing/pending/").size());
+
+        assertEquals(0, sluice(Checkpoints.NONE, "parse"), err);
+        assertEquals(0, sluice(Checkpoints.NONE, "distribute"), err);
+
+        assertEquals(30, trustedIds().size());
+        assertEquals(30, trustedIds().stream().distinct().count());
+        assertEquals(38, count("stage/events"), "every good record once");
+        assertEquals(3, count("quarantine/events"));
+        assertEquals(6, keys("landing/processed/").size());
+        assertEquals(List.of(), keys("landing/pending/"));
+    }
+}

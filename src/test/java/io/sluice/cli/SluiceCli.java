@@ -18,7 +18,7 @@ import java.util.List;
  * one directory, a clock the test moves, and failure points the test sets.
  */
 final class SluiceCli {
-    private final Path lake;
+    private final String lake;
     private final List<String> extra;
     private Instant now = Instant.parse("2019-08-23T09:10:00Z");
     private String out = "";
@@ -26,6 +26,11 @@ final class SluiceCli {
 
     /** @param extra arguments added to every data command, e.g. {@code --config FILE} */
     SluiceCli(Path lake, String... extra) {
+        this(lake.toString(), extra);
+    }
+
+    /** @param lake the root of the zones: a local path or a URI such as {@code s3a://bucket/lake} */
+    SluiceCli(String lake, String... extra) {
         this.lake = lake;
         this.extra = List.of(extra);
     }
@@ -34,8 +39,14 @@ final class SluiceCli {
         now = Instant.parse(instant);
     }
 
+    /** A zone or a path below the local lake. */
     Path zone(String name) {
-        return lake.resolve(name);
+        return Path.of(lake).resolve(name);
+    }
+
+    /** A zone or a path below the lake, as a URI string, whatever the lake's file system. */
+    String location(String name) {
+        return lake + "/" + name;
     }
 
     int run(String... args) {
@@ -52,7 +63,7 @@ final class SluiceCli {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(extra);
         for (String zone : List.of("landing", "stage", "trusted", "quarantine")) {
-            all.addAll(List.of("--" + zone, lake.resolve(zone).toString()));
+            all.addAll(List.of("--" + zone, location(zone)));
         }
         int code = commandLine.execute(all.toArray(String[]::new));
         out = outText.toString();

@@ -19,8 +19,7 @@ import java.util.concurrent.Callable;
  * run the steps, print the summary and write the report, also when a step fails.
  */
 abstract class DataCommand implements Callable<Integer> {
-    /** The root command; injected for direct subcommands, looked up for deeper ones ({@code backfill-history run}). */
-    @CommandLine.ParentCommand
+    /** The root command, looked up at the start of {@link #call}: a data command may sit below another one. */
     Sluice root;
 
     @CommandLine.Mixin
@@ -42,9 +41,7 @@ abstract class DataCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        if (root == null) {
-            root = (Sluice) spec.root().userObject();
-        }
+        root = (Sluice) spec.root().userObject();
         SluiceConfig config = options.load();
         DatasetProfile profile = options.profile(config);
         validate(config, profile);

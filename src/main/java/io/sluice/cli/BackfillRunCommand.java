@@ -145,7 +145,8 @@ final class BackfillRunCommand extends DataCommand {
         List<String> notes = new ArrayList<>();
         String status = state.status().name().toLowerCase(Locale.ROOT);
         notes.add("status: " + status + (result.skipped() ? " earlier (" + state.finishedAt() + "), skipped"
-                : " after " + state.attempts() + " attempt(s) in all"));
+                : state.status() == Status.MISSING ? " from the source" : " after " + state.attempts()
+                + " attempt(s) in all"));
         if (state.lastError() != null && !result.skipped()) {
             notes.add("last error: " + state.lastError());
         }

@@ -165,7 +165,7 @@ public final class BackfillHistory {
             states.write(state);
             results.add(new FolderResult(folder, state, false, 0, 0, List.of(folder + " is missing from " + source)));
         }
-        ProgressTracker tracker = new ProgressTracker(todo.size(), progress);
+        BackfillProgress tracker = new BackfillProgress(todo.size(), progress);
         progress.accept(todo.size() + " folder(s) to run" + (missing.isEmpty() ? "" : ", " + missing.size()
                 + " missing") + ", " + settings.parallel() + " at a time, up to " + settings.maxAttempts()
                 + " attempts each");
@@ -195,7 +195,7 @@ public final class BackfillHistory {
         }
     }
 
-    private List<FolderResult> sequential(List<String> todo, ProgressTracker tracker) {
+    private List<FolderResult> sequential(List<String> todo, BackfillProgress tracker) {
         List<FolderResult> results = new ArrayList<>();
         for (String folder : todo) {
             results.add(tracker.finished(runFolder(folder)));
@@ -204,7 +204,7 @@ public final class BackfillHistory {
     }
 
     /** Folders on a pool of threads, all in this session: Spark runs their jobs concurrently. */
-    private List<FolderResult> parallel(List<String> todo, ProgressTracker tracker) {
+    private List<FolderResult> parallel(List<String> todo, BackfillProgress tracker) {
         AtomicInteger threads = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(settings.parallel(), task -> {
             Thread thread = new Thread(task, "backfill-" + threads.incrementAndGet());
@@ -256,30 +256,20 @@ public final class BackfillHistory {
                 state = state.started(clock.instant().toString());
                 long started = System.nanoTime();
                 try {
-                    states.write(state);
-                    BackfillFolder.Outcome outcome = folders.run(folder, Math.max(clock.millis(), state.attempts()),
-                            progress);
-                    long duration = (System.nanoTime() - started) / 1_000_000;
-                    state = state.done(outcome.documents(), outcome.written(), outcome.alreadyPresent(),
-                            outcome.quarantined(), outcome.listing().strays(), outcome.listing().hidden(), duration,
-                            clock.instant().toString());
-                    states.write(state);
-                    return new FolderResult(folder, state, false, outcome.records(), outcome.duplicates(),
-                            notes(outcome));
+                    return succeeded(state, attempt(state), started);
                 } catch (RuntimeException e) {
-                    long duration = (System.nanoTime() - started) / 1_000_000;
                     boolean retry = Retries.isTransient(e) && attempt < settings.maxAttempts();
-                    String error = describe(e);
-                    state = state.failed(retry ? Status.PENDING : Status.FAILED, error, duration,
+                    state = state.failed(retry ? Status.PENDING : Status.FAILED, describe(e), millisSince(started),
                             clock.instant().toString());
                     states.write(state);
                     if (!retry) {
                         progress.accept(folder + ": failed (" + (Retries.isTransient(e) ? "transient, out of"
-                                + " attempts" : "permanent") + ") at attempt " + attempt + ": " + error);
+                                + " attempts" : "permanent") + ") at attempt " + attempt + " of this run: "
+                                + state.lastError());
                         return new FolderResult(folder, state, false, 0, 0, List.of());
                     }
                     Duration wait = Retries.delay(attempt, settings.retryDelay(), settings.maxRetryDelay(), jitter);
-                    progress.accept(folder + ": attempt " + attempt + " failed (transient): " + error
+                    progress.accept(folder + ": attempt " + attempt + " failed (transient): " + state.lastError()
                             + "; retrying in " + wait.toMillis() + " ms");
                     sleep(wait);
                 }
@@ -287,6 +277,26 @@ public final class BackfillHistory {
         } finally {
             spark.sparkContext().setJobDescription(null);
         }
+    }
+
+    /** One attempt, its state written first so a kill leaves the folder {@code running}. */
+    private BackfillFolder.Outcome attempt(FolderState running) {
+        states.write(running);
+        // Each attempt's quarantine append needs a Delta transaction version above the earlier ones'.
+        return folders.run(running.folder(), Math.max(clock.millis(), running.attempts()), progress);
+    }
+
+    private FolderResult succeeded(FolderState running, BackfillFolder.Outcome outcome, long started) {
+        FolderState state = running.done(outcome.documents(), outcome.written(), outcome.alreadyPresent(),
+                outcome.quarantined(), outcome.listing().strays(), outcome.listing().hidden(), millisSince(started),
+                clock.instant().toString());
+        states.write(state);
+        return new FolderResult(running.folder(), state, false, outcome.records(), outcome.duplicates(),
+                notes(outcome));
+    }
+
+    private static long millisSince(long nanoTime) {
+        return (System.nanoTime() - nanoTime) / 1_000_000;
     }
 
     private List<String> notes(BackfillFolder.Outcome outcome) {
@@ -359,46 +369,5 @@ public final class BackfillHistory {
 
     private static String firstLine(String message) {
         return Optional.ofNullable(message).flatMap(m -> m.lines().findFirst()).orElse("").strip();
-    }
-
-    /** Folders done out of all, rows written, time elapsed and an estimate of the time left. */
-    private static final class ProgressTracker {
-        private final int total;
-        private final Consumer<String> progress;
-        private final long started = System.nanoTime();
-        private int finished;
-        private int ran;
-        private int failed;
-        private long rows;
-
-        ProgressTracker(int total, Consumer<String> progress) {
-            this.total = total;
-            this.progress = progress;
-        }
-
-        synchronized FolderResult finished(FolderResult result) {
-            finished++;
-            if (!result.skipped()) {
-                ran++;
-                rows += result.state().versionsWritten();
-            }
-            if (result.status() == Status.FAILED) {
-                failed++;
-            }
-            long elapsed = System.nanoTime() - started;
-            int left = total - finished;
-            String estimate = ran == 0 || left == 0 ? (left == 0 ? "none" : "unknown")
-                    : "about " + format(Duration.ofNanos(elapsed / ran * left));
-            progress.accept(String.format("folders %d/%d (%s %s%s), %d versions written, elapsed %s, left %s",
-                    finished, total, result.folder(), result.skipped() ? "skipped" : result.status().name()
-                            .toLowerCase(java.util.Locale.ROOT), failed == 0 ? "" : ", " + failed + " failed", rows,
-                    format(Duration.ofNanos(elapsed)), estimate));
-            return result;
-        }
-
-        private static String format(Duration duration) {
-            return String.format("%d:%02d:%02d", duration.toHours(), duration.toMinutesPart(),
-                    duration.toSecondsPart());
-        }
     }
 }

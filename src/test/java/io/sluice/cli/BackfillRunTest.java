@@ -258,6 +258,7 @@ class BackfillRunTest {
                 "_sluice/orders/backfill"), sluice.err().lines().findFirst().orElse("").substring(7));
         JsonNode json = JSON.readTree(report.toFile());
         assertEquals("failed", json.get("status").asText());
+        assertEquals("backfill-history run", json.get("command").asText());
         Map<String, JsonNode> steps = new TreeMap<>();
         json.get("steps").forEach(step -> steps.put(step.get("step").asText(), step));
         assertEquals(Set.of("backfill", "backfill:2C_CheckoutOrder", "backfill:0A_CheckoutOrder",

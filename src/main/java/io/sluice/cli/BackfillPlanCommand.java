@@ -93,7 +93,7 @@ final class BackfillPlanCommand implements Callable<Integer> {
                     + ".history.folderPattern '" + history.folderPattern() + "'; found " + scan.anomalies().size()
                     + " other entries" + sample(scan.anomalies()));
         }
-        BackfillPlan plan = new BackfillPlan(options.dataset, source, runConfig.orElse(options.config.toString()),
+        BackfillPlan plan = new BackfillPlan(options.dataset, source, runConfig.orElse(options.config),
                 jar, scan.found(), clusters);
         List<Path> written = switch (platform) {
             case EMR -> new EmrPlan(plan, sizing.orElseThrow()).write(out);

@@ -16,8 +16,9 @@ public final class ZoneOptions {
     public static final String DATASET_DEFAULT = "events";
 
     @Option(names = "--config", paramLabel = "FILE", defaultValue = CONFIG_DEFAULT,
-            description = "YAML config: zones, Spark settings, dataset profiles (default: ${DEFAULT-VALUE}).")
-    Path config;
+            description = "YAML config: zones, Spark settings, dataset profiles; a local path or a URI such as"
+                    + " s3://bucket/sluice/emr.yaml or dbfs:/sluice/databricks.yaml (default: ${DEFAULT-VALUE}).")
+    String config;
 
     @Option(names = "--landing", paramLabel = "URI", description = "Landing zone root; overrides the config.")
     Optional<String> landing;

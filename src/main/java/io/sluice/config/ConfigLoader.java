@@ -34,6 +34,26 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /**
+     * Reads and validates the config at {@code location}: a local path, or a URI of any file system Hadoop
+     * knows here ({@code s3://} on EMR, {@code s3a://}, {@code dbfs:/} on Databricks), so a cluster step can
+     * point at the config next to the jar.
+     */
+    public static SluiceConfig load(String location) {
+        if (!location.matches("^[A-Za-z][A-Za-z0-9+.-]+:/.*") || location.startsWith("file:")) {
+            return load(Path.of(location.startsWith("file:") ? java.net.URI.create(location).getPath() : location));
+        }
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(location);
+        try (InputStream in = path.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(path)) {
+            return load(in, location);
+        } catch (java.io.FileNotFoundException e) {
+            throw new ConfigException("config " + location + " does not exist; upload it (e.g. aws s3 cp conf/emr.yaml "
+                    + location + ") or pass --config with its location", e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config " + location + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Reads and validates the config file at {@code file}. */
     public static SluiceConfig load(Path file) {
         try (InputStream in = Files.newInputStream(file)) {

@@ -117,6 +117,7 @@ public final class DistributeStage {
                 TrustedWrite.Outcome outcome = write.write(rows, selection.replay() ? null : version);
                 records = outcome.records();
                 details.putAll(outcome.details());
+                details.put("quarantinedAtParse", quarantinedAtParse(seqs));
                 notes.addAll(outcome.landed());
                 checkpoints.reached(step + ".trustedCommitted");
                 if (!selection.replay()) {
@@ -130,6 +131,18 @@ public final class DistributeStage {
             long duration = clock.millis() - started.toEpochMilli();
             return new StepResult(step, dataset, started, duration, FileCounts.NONE, records, details, notes);
         }
+    }
+
+    /** Records of {@code seqs} that {@code parse} quarantined, from the ledger of ingested files. */
+    private long quarantinedAtParse(List<Long> seqs) {
+        String ledger = lake.ingestedFiles(dataset);
+        if (!DeltaTable.isDeltaTable(spark, ledger)) {
+            return 0;
+        }
+        Row total = spark.read().format("delta").load(ledger).filter(col("batch_seq").isin(seqs.toArray()))
+                .agg(org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("quarantined"),
+                        org.apache.spark.sql.functions.lit(0L))).first();
+        return total.getLong(0);
     }
 
     /**

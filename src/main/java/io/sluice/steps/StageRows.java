@@ -44,7 +44,11 @@ final class StageRows {
             }
         }
         if (typer.structures()) {
-            StructType inferred = spark.read().option("primitivesAsString", "true")
+            // All-null fields and empty arrays are left out: typed as strings here, they would clash with the
+            // struct or array a later batch brings for the same field.
+            StructType inferred = spark.read()
+                    .option("primitivesAsString", "true")
+                    .option("dropFieldIfAllNull", "true")
                     .json(usable.select("_document").as(Encoders.STRING())).schema();
             Column document = from_json(col("_document"), inferred);
             for (StructField field : inferred.fields()) {

@@ -45,6 +45,7 @@ final class TrustedWrite {
             "_ingested_at", "_payload_hash");
     private static final Set<String> STAGE_ONLY = Set.of("ingest_date", "ingest_hour");
     private static final int MAX_PRUNED_PARTITIONS = 2000;
+    private static final long ROW_BYTES_GUESS = 256;
 
     private final SparkSession spark;
     private final LakeLayout lake;
@@ -85,6 +86,35 @@ final class TrustedWrite {
      */
     Outcome write(Dataset<Row> stageRows, Long txnVersion) {
         String path = lake.trustedTable(table);
+        String maxRecords = "spark.sql.files.maxRecordsPerFile";
+        String before = spark.conf().get(maxRecords, "0");
+        spark.conf().set(maxRecords, Long.toString(rowsPerFile(path)));
+        try {
+            return writeSized(stageRows, txnVersion, path);
+        } finally {
+            spark.conf().set(maxRecords, before);
+        }
+    }
+
+    /**
+     * Rows a file may hold before the write starts another: the target file size over the bytes a row takes in
+     * the table (from its Delta detail and its metadata-only count), or over {@value #ROW_BYTES_GUESS} bytes for
+     * a new table. Every partition of a batch below the target gets one file.
+     */
+    private long rowsPerFile(String path) {
+        long target = settings.targetFileSizeMb() * 1024L * 1024L;
+        long rowBytes = ROW_BYTES_GUESS;
+        if (DeltaTable.isDeltaTable(spark, path)) {
+            long bytes = DeltaTable.forPath(spark, path).detail().select("sizeInBytes").first().getLong(0);
+            long rows = spark.read().format("delta").load(path).count();
+            if (rows > 0 && bytes > 0) {
+                rowBytes = Math.max(1, bytes / rows);
+            }
+        }
+        return Math.max(1000, target / rowBytes);
+    }
+
+    private Outcome writeSized(Dataset<Row> stageRows, Long txnVersion, String path) {
         boolean exists = DeltaTable.isDeltaTable(spark, path);
         boolean parquet = profile.format() == DatasetProfile.TableFormat.PARQUET;
         if (parquet && exists) {
@@ -104,12 +134,13 @@ final class TrustedWrite {
         Dataset<Row> classified = classify(deduped, exists ? existingKeys(spark.read().format("delta").load(path), key)
                 : null, key, List.of()).persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            Map<String, Long> counts = counts(classified);
+            Tally tally = tally(classified);
+            Map<String, Long> counts = tally.counts();
             long inserts = counts.getOrDefault("insert", 0L);
             long updates = counts.getOrDefault("update", 0L);
             long written = inserts + updates;
             Dataset<Row> toWrite = classified.filter(col("_action").isin("insert", "update"));
-            List<String> landed = written == 0 ? List.of() : landed(toWrite);
+            List<String> landed = tally.landed();
             Dataset<Row> rows = toWrite.select(outputColumns(classified));
             if (written > 0) {
                 progress.accept("trusted: " + inserts + " new, " + updates + " newer versions -> " + path);
@@ -237,23 +268,64 @@ final class TrustedWrite {
                         .and(col("_payload_hash").notEqual(col("_t_hash"))), lit(false))));
     }
 
-    /** All counts in one Spark job over the persisted classification. */
-    private static Map<String, Long> counts(Dataset<Row> classified) {
+    /**
+     * What the classification holds, from one Spark job: counts per action, and rows written per partition.
+     *
+     * @param counts rows per action, and {@code read}, {@code collapsed}, {@code ties}
+     * @param landed human lines: rows written per partition, the first partitions in order
+     */
+    private record Tally(Map<String, Long> counts, List<String> landed) {
+    }
+
+    private Tally tally(Dataset<Row> classified) {
+        List<Column> groups = new ArrayList<>();
+        groups.add(col("_action"));
+        profile.partitions().forEach(p -> groups.add(col("`" + p + "`")));
+        int width = profile.partitions().size();
         Map<String, Long> counts = new LinkedHashMap<>();
+        Map<List<Object>, Long> written = new java.util.TreeMap<>(TrustedWrite::compareValues);
         long read = 0;
         long collapsed = 0;
         long ties = 0;
-        for (Row row : classified.groupBy("_action")
+        for (Row row : classified.groupBy(groups.toArray(Column[]::new))
                 .agg(count(lit(1)), sum("_copies"), sum(when(col("_tie"), 1).otherwise(0))).collectAsList()) {
-            counts.put(row.getString(0), row.getLong(1));
-            read += row.getLong(2);
-            collapsed += row.getLong(2) - row.getLong(1);
-            ties += row.getLong(3);
+            String action = row.getString(0);
+            long rows = row.getLong(width + 1);
+            counts.merge(action, rows, Long::sum);
+            read += row.getLong(width + 2);
+            collapsed += row.getLong(width + 2) - rows;
+            ties += row.getLong(width + 3);
+            if (action.equals("insert") || action.equals("update")) {
+                List<Object> partition = new ArrayList<>();
+                for (int i = 0; i < width; i++) {
+                    partition.add(row.get(i + 1));
+                }
+                written.merge(partition, rows, Long::sum);
+            }
         }
         counts.put("read", read);
         counts.put("collapsed", collapsed);
         counts.put("ties", ties);
-        return counts;
+        return new Tally(counts, landed(written));
+    }
+
+    private static int compareValues(List<Object> a, List<Object> b) {
+        for (int i = 0; i < a.size(); i++) {
+            Object x = a.get(i);
+            Object y = b.get(i);
+            int order;
+            if (x == null || y == null) {
+                order = x == null ? (y == null ? 0 : -1) : 1;
+            } else if (x instanceof Number n && y instanceof Number m) {
+                order = Double.compare(n.doubleValue(), m.doubleValue());
+            } else {
+                order = x.toString().compareTo(y.toString());
+            }
+            if (order != 0) {
+                return order;
+            }
+        }
+        return 0;
     }
 
     private Column[] outputColumns(Dataset<Row> classified) {
@@ -272,21 +344,19 @@ final class TrustedWrite {
         return columns.toArray(Column[]::new);
     }
 
-    private List<String> landed(Dataset<Row> toWrite) {
-        Column[] partitions = profile.partitions().stream().map(p -> col("`" + p + "`")).toArray(Column[]::new);
-        List<Row> rows = toWrite.groupBy(partitions).count().orderBy(partitions).collectAsList();
+    private List<String> landed(Map<List<Object>, Long> written) {
         List<String> lines = new ArrayList<>();
-        int shown = Math.min(rows.size(), 25);
-        for (int i = 0; i < shown; i++) {
-            Row row = rows.get(i);
-            StringBuilder line = new StringBuilder("landed ");
-            for (int p = 0; p < partitions.length; p++) {
-                line.append(profile.partitions().get(p)).append('=').append(row.get(p)).append(p < partitions.length - 1 ? "/" : "");
+        for (Map.Entry<List<Object>, Long> partition : written.entrySet()) {
+            if (lines.size() == 25) {
+                lines.add("... and " + (written.size() - 25) + " more partitions");
+                break;
             }
-            lines.add(line.append(": ").append(row.getLong(partitions.length)).append(" rows").toString());
-        }
-        if (rows.size() > shown) {
-            lines.add("... and " + (rows.size() - shown) + " more partitions");
+            StringBuilder line = new StringBuilder("landed ");
+            for (int p = 0; p < profile.partitions().size(); p++) {
+                line.append(p == 0 ? "" : "/").append(profile.partitions().get(p)).append('=')
+                        .append(partition.getKey().get(p));
+            }
+            lines.add(line.append(": ").append(partition.getValue()).append(" rows").toString());
         }
         return lines;
     }
@@ -396,10 +466,11 @@ final class TrustedWrite {
             Dataset<Row> classified = classify(deduped, touched == null ? null : existingKeys(touched, key), key,
                     profile.partitions()).persist(StorageLevel.MEMORY_AND_DISK_SER());
             try {
-                Map<String, Long> counts = counts(classified);
+                Tally tally = tally(classified);
+            Map<String, Long> counts = tally.counts();
                 long written = counts.getOrDefault("insert", 0L) + counts.getOrDefault("update", 0L);
                 Dataset<Row> toWrite = classified.filter(col("_action").isin("insert", "update"));
-                List<String> landed = written == 0 ? List.of() : landed(toWrite);
+                List<String> landed = tally.landed();
                 if (written > 0) {
                     Dataset<Row> rows = toWrite.select(outputColumns(classified));
                     if (touched != null) {

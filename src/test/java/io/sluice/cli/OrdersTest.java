@@ -219,6 +219,36 @@ class OrdersTest {
     }
 
     @Test
+    void aFieldNullInAWholeBatchDoesNotClashWithItsStructLater() throws IOException {
+        generate(10, 5);
+        Path pending = sluice.zone("landing/pending");
+        try (Stream<Path> files = Files.list(generated.resolve("s5"))) {
+            for (Path file : files.toList()) {
+                List<String> lines = new ArrayList<>();
+                for (String line : Files.readAllLines(file)) {
+                    com.fasterxml.jackson.databind.node.ObjectNode doc =
+                            (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(line);
+                    doc.putNull("CustomData");
+                    doc.put("Sellers", "[]");
+                    lines.add(doc.toString());
+                }
+                Files.write(pending.resolve("nulls-" + file.getFileName()), lines);
+            }
+        }
+        assertEquals(0, sluice.run("parse"), sluice.err());
+        OrderGenerator.Summary later = generate(10, 6);
+        deliver(6);
+        sluice.at("2019-08-23T10:30:00Z");
+        assertEquals(0, sluice.run("parse"), sluice.err());
+        sluice.at("2019-08-23T11:05:00Z");
+        assertEquals(0, sluice.run("repartition"), sluice.err());
+        StructType schema = table("orders").schema();
+        assertTrue(schema.apply("CustomData").dataType() instanceof StructType, schema.treeString());
+        assertTrue(schema.apply("Sellers").dataType() instanceof ArrayType, schema.treeString());
+        assertEquals(later.versions(), table("orders").filter(col("CustomData").isNotNull()).count());
+    }
+
+    @Test
     void refusesToStartWithoutThePseudonymisationKey() throws IOException {
         Path config = dir.resolve("nokey.yaml");
         Files.writeString(config, Files.readString(Path.of("conf/local.yaml"))

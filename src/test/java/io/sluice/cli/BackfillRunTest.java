@@ -329,7 +329,7 @@ class BackfillRunTest {
         long first = table(sluice).count();
         assertEquals(versionsIn("0A_CheckoutOrder"), first);
 
-        // The pipeline delivers the documents of two folders, one of them backfilled already.
+        // The pipeline delivers the documents of two folders: one backfilled already, one backfilled after.
         Path pending = sluice.zone("landing/pending");
         Files.createDirectories(pending);
         for (String folder : List.of("0A_CheckoutOrder", "1B_CheckoutOrder")) {
@@ -345,8 +345,6 @@ class BackfillRunTest {
         JsonNode overlap = state(sluice, "1B_CheckoutOrder");
         assertEquals(0, overlap.get("versionsWritten").asLong());
         assertEquals(versionsIn("1B_CheckoutOrder"), overlap.get("alreadyPresent").asLong());
-        assertEquals(0, sluice.run("repartition", "--hour", "2019-08-23T09"), sluice.err());
-        assertOracle(summary, sluice);
     }
 
     @Test

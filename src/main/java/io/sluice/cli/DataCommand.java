@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
  * run the steps, print the summary and write the report, also when a step fails.
  */
 abstract class DataCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
+    /** The root command, looked up at the start of {@link #call}: a data command may sit below another one. */
     Sluice root;
 
     @CommandLine.Mixin
@@ -63,13 +63,16 @@ abstract class DataCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
+        root = (Sluice) spec.root().userObject();
+        // "backfill-history run", not "run": the path below the root names the command.
+        String command = spec.qualifiedName(" ").substring(spec.root().name().length()).strip();
         SluiceConfig config = options.load();
         DatasetProfile profile = options.profile(config);
         validate(config, profile);
         Optional<TableName> catalogName = registersTable() ? tableName(profile) : Optional.empty();
         Instant started = root.clock().instant();
         PrintWriter out = spec.commandLine().getOut();
-        SparkSession spark = root.session(new SessionSettings("sluice " + spec.name() + " " + options.dataset,
+        SparkSession spark = root.session(new SessionSettings("sluice " + command + " " + options.dataset,
                 config.sparkSettings(), options.verbose));
         LakeLayout lake = new LakeLayout(config.zones(),
                 Storages.open(spark.sessionState().newHadoopConf(), root.checkpoints()::reached));
@@ -90,10 +93,10 @@ abstract class DataCommand implements Callable<Integer> {
         } finally {
             RunReport.print(out, done);
             long duration = root.clock().millis() - started.toEpochMilli();
-            out.printf("%s %s in %.1f s%n", spec.name(), status, duration / 1000.0);
+            out.printf("%s %s in %.1f s%n", command, status, duration / 1000.0);
             out.flush();
             if (options.report.isPresent()) {
-                RunReport.write(options.report.get(), spec.name(), options.dataset, status, started, duration, done,
+                RunReport.write(options.report.get(), command, options.dataset, status, started, duration, done,
                         error);
             }
         }

@@ -10,12 +10,20 @@ import java.util.regex.PatternSyntaxException;
  * @param folderPattern regular expression a shard folder's name matches
  * @param expectedFolders names of the folders that must exist; {@code {HH}} expands to 00..FF
  * @param documentsUnder documents live directly under folders of this name; anything else is a stray
+ * @param idPattern regular expression of the record folders between a shard folder and {@code documentsUnder}
  */
-public record History(String folderPattern, List<String> expectedFolders, String documentsUnder) {
+public record History(String folderPattern, List<String> expectedFolders, String documentsUnder, String idPattern) {
+    /** Default of {@link #idPattern}: a 32-digit hexadecimal id. */
+    public static final String ID_PATTERN_DEFAULT = "^[0-9a-fA-F]{32}$";
 
     public History {
         expectedFolders = expectedFolders == null ? List.of() : List.copyOf(expectedFolders);
         documentsUnder = documentsUnder == null ? "id" : documentsUnder;
+        idPattern = idPattern == null ? ID_PATTERN_DEFAULT : idPattern;
+    }
+
+    public History(String folderPattern, List<String> expectedFolders, String documentsUnder) {
+        this(folderPattern, expectedFolders, documentsUnder, null);
     }
 
     void validate(String at) {
@@ -28,6 +36,16 @@ public record History(String folderPattern, List<String> expectedFolders, String
         } catch (PatternSyntaxException e) {
             throw new ConfigException(at + ".folderPattern: '" + folderPattern + "' is not a valid regular"
                     + " expression: " + e.getDescription(), e);
+        }
+        try {
+            Pattern.compile(idPattern);
+        } catch (PatternSyntaxException e) {
+            throw new ConfigException(at + ".idPattern: '" + idPattern + "' is not a valid regular expression: "
+                    + e.getDescription(), e);
+        }
+        if (documentsUnder.isBlank() || documentsUnder.contains("/")) {
+            throw new ConfigException(at + ".documentsUnder: '" + documentsUnder + "' must be one folder name,"
+                    + " such as id");
         }
     }
 

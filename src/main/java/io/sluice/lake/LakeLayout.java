@@ -44,6 +44,11 @@ public record LakeLayout(Zones zones, Storage storage) {
         return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/distribute.lock");
     }
 
+    /** State files of a dataset's history backfill, one per folder. */
+    public String backfillState(String dataset) {
+        return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/backfill");
+    }
+
     /** Delta transaction application id of a step writing a dataset, scoped by the writing step. */
     public static String txnAppId(String step, String dataset) {
         return "sluice-" + step + "-" + dataset;

@@ -13,8 +13,11 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -24,7 +27,10 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -128,34 +134,58 @@ public final class S3Server implements ParameterResolver, AutoCloseable {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process process = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-jar", jar.toAbsolutePath().toString(), "--properties", "s3proxy.properties")
-                    .directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
+                    .directory(dir.toFile()).redirectErrorStream(true).start();
+            CompletableFuture<Void> listening = copyLog(process, dir.resolve("s3proxy.log"), port);
             S3Server server = new S3Server(process, dir, endpoint);
-            server.awaitReady();
+            server.awaitReady(listening);
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start S3Proxy", e);
         }
     }
 
-    private void awaitReady() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                String log = log();
-                close();
-                throw new IllegalStateException("S3Proxy exited with " + process.exitValue() + ":\n" + log);
+    /**
+     * Copies the server's output into {@code log} on a daemon thread; the future completes when Jetty says its
+     * connector listens on {@code port}, and fails when the output ends first (the process died).
+     */
+    private static CompletableFuture<Void> copyLog(Process process, Path log, int port) {
+        CompletableFuture<Void> listening = new CompletableFuture<>();
+        String started = "127.0.0.1:" + port + "}";
+        Thread copier = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8)); Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    out.write(line);
+                    out.write('\n');
+                    if (!listening.isDone() && line.contains("Started") && line.contains(started)) {
+                        out.flush();
+                        listening.complete(null);
+                    }
+                }
+            } catch (IOException e) {
+                listening.completeExceptionally(e);
             }
-            try {
-                client.listBuckets();
-                return;
-            } catch (SdkException e) {
-                sleep(100);
-            }
+            listening.completeExceptionally(new IllegalStateException("S3Proxy's output ended before it listened"));
+        }, "s3proxy-log");
+        copier.setDaemon(true);
+        copier.start();
+        return listening;
+    }
+
+    private void awaitReady(CompletableFuture<Void> listening) {
+        try {
+            listening.get(60, TimeUnit.SECONDS);
+            client.listBuckets();
+        } catch (ExecutionException | TimeoutException | SdkException e) {
+            String log = log();
+            close();
+            throw new IllegalStateException("S3Proxy did not start on " + endpoint + ": " + e.getMessage() + "\n"
+                    + log, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while waiting for S3Proxy", e);
         }
-        String log = log();
-        close();
-        throw new IllegalStateException("S3Proxy did not answer on " + endpoint + " within 60 s:\n" + log);
     }
 
     private static int freePort() {
@@ -163,15 +193,6 @@ public final class S3Server implements ParameterResolver, AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free port on 127.0.0.1", e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for S3Proxy", e);
         }
     }
 

@@ -4,6 +4,7 @@ import io.sluice.config.DatasetProfile;
 import io.sluice.config.DatasetProfile.TableFormat;
 import io.sluice.report.StepResult;
 import io.sluice.steps.DistributeStage;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,6 +26,13 @@ final class DistributeCommand extends DataCommand {
 
     @Override
     List<StepResult> steps(Context context, List<StepResult> done) {
+        String stage = context.lake().stageTable(context.dataset());
+        if (!context.lake().storage().exists(stage)) {
+            // Alone, distribute reads a stage that parse wrote; an empty or mistyped --stage is not "0 batches".
+            throw new CommandLine.ParameterException(spec.commandLine(), "there is no stage table at " + stage
+                    + ": nothing was parsed into this stage zone for dataset '" + context.dataset() + "'. Check --stage"
+                    + " (or zones.stage in " + options.config + "), or run 'sluice parse' first");
+        }
         done.add(distribute(context, format, root));
         return done;
     }

@@ -1,10 +1,9 @@
 package io.sluice.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.report.ReportJson;
 import io.sluice.report.StepResult;
 import io.sluice.report.StepResult.FileCounts;
 import io.sluice.report.StepResult.RecordCounts;
@@ -17,7 +16,7 @@ import java.util.Map;
 
 /** The report of a run: a short human summary, and the JSON a scheduler or a test reads. */
 final class RunReport {
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    private static final ObjectMapper JSON = ReportJson.MAPPER;
 
     private RunReport() {
     }

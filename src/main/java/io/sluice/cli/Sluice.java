@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.sluice.config.ConfigException;
 import io.sluice.lake.Checkpoints;
 import io.sluice.lake.ConcurrentRunException;
+import io.sluice.report.Failures;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -104,7 +105,11 @@ public final class Sluice implements Runnable {
             err.println("error: " + p.getMessage());
             return EXIT_USAGE;
         }
-        err.println("error: " + describe(e));
+        String command = Optional.ofNullable(parsed.subcommand()).map(CommandLine.ParseResult::commandSpec)
+                .map(spec -> spec.qualifiedName(" ")).orElse("sluice");
+        boolean sparkStopped = SparkSession.getActiveSession().isDefined()
+                && SparkSession.getActiveSession().get().sparkContext().isStopped();
+        err.println("error: " + Failures.fatalCondition(e, command, sparkStopped).orElseGet(() -> describe(e)));
         if (verbose) {
             e.printStackTrace(err);
         } else if (!(e instanceof ConcurrentRunException)) {
@@ -116,17 +121,6 @@ public final class Sluice implements Runnable {
 
     /** The message of {@code e} and of each distinct cause, so the root cause is never hidden. */
     static String describe(Throwable e) {
-        // Spark's analysis errors append the whole plan after the first line: keep the first line.
-        StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
-        Throwable cause = e.getCause();
-        while (cause != null && cause != cause.getCause()) {
-            String message = cause.getMessage();
-            if (message != null && !text.toString().contains(message)) {
-                text.append("\n  caused by: ").append(cause.getClass().getSimpleName()).append(": ")
-                        .append(message.lines().findFirst().orElse(""));
-            }
-            cause = cause.getCause();
-        }
-        return text.toString();
+        return Failures.describe(e, "\n  caused by: ");
     }
 }

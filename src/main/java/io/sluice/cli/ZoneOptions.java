@@ -44,8 +44,7 @@ public final class ZoneOptions {
 
     /** The config with the zone overrides applied, validated. */
     SluiceConfig load() {
-        SluiceConfig loaded = ConfigLoader.load(config);
-        return loaded.withZones(loaded.zones().override(landing, stage, trusted, quarantine));
+        return ConfigLoader.load(config, zones -> zones.override(landing, stage, trusted, quarantine));
     }
 
     DatasetProfile profile(SluiceConfig loaded) {

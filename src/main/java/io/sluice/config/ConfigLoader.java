@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -40,12 +41,21 @@ public final class ConfigLoader {
      * point at the config next to the jar.
      */
     public static SluiceConfig load(String location) {
+        return load(location, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #load(String)}, with {@code overrides} (the command line's zone options) applied to the zones
+     * before they are validated, so an option can supply a zone the file lacks.
+     */
+    public static SluiceConfig load(String location, UnaryOperator<Zones> overrides) {
         if (!location.matches("^[A-Za-z][A-Za-z0-9+.-]+:/.*") || location.startsWith("file:")) {
-            return load(Path.of(location.startsWith("file:") ? java.net.URI.create(location).getPath() : location));
+            Path file = Path.of(location.startsWith("file:") ? java.net.URI.create(location).getPath() : location);
+            return load(file, overrides);
         }
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(location);
         try (InputStream in = path.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(path)) {
-            return load(in, location);
+            return load(in, location, overrides);
         } catch (java.io.FileNotFoundException e) {
             throw new ConfigException("config " + location + " does not exist; upload it (e.g. aws s3 cp conf/emr.yaml "
                     + location + ") or pass --config with its location", e);
@@ -56,8 +66,12 @@ public final class ConfigLoader {
 
     /** Reads and validates the config file at {@code file}. */
     public static SluiceConfig load(Path file) {
+        return load(file, UnaryOperator.identity());
+    }
+
+    private static SluiceConfig load(Path file, UnaryOperator<Zones> overrides) {
         try (InputStream in = Files.newInputStream(file)) {
-            return load(in, file.toString());
+            return load(in, file.toString(), overrides);
         } catch (NoSuchFileException e) {
             throw new ConfigException("config file " + file + " does not exist; pass --config FILE"
                     + " (ready ones are in conf/: local.yaml, emr.yaml, databricks.yaml)", e);
@@ -68,6 +82,10 @@ public final class ConfigLoader {
 
     /** Reads and validates a config from {@code in}; {@code source} names it in error messages. */
     public static SluiceConfig load(InputStream in, String source) {
+        return load(in, source, UnaryOperator.identity());
+    }
+
+    private static SluiceConfig load(InputStream in, String source, UnaryOperator<Zones> overrides) {
         SluiceConfig config;
         try {
             config = YAML.readValue(in, SluiceConfig.class);
@@ -86,6 +104,7 @@ public final class ConfigLoader {
             throw new ConfigException(source + " is empty; start from conf/local.yaml");
         }
         refuseSecrets(source, config.sparkSettings());
+        config = config.withZones(overrides.apply(config.zones() == null ? Zones.NONE : config.zones()));
         config.validate(source);
         return config;
     }

@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param quarantine records that could not be used, with the reason
  */
 public record Zones(String landing, String stage, String trusted, String quarantine) {
+    /** No zone set: what a config without {@code zones} starts from before the command line's overrides. */
+    public static final Zones NONE = new Zones(null, null, null, null);
 
     /** Returns these zones with every non-empty override applied. */
     public Zones override(Optional<String> landing, Optional<String> stage, Optional<String> trusted,

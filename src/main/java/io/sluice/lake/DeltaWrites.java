@@ -7,6 +7,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /** Delta writes that a retried run may repeat safely: each carries Delta's transaction id and version. */
@@ -33,15 +34,7 @@ public final class DeltaWrites {
 
     /** Runs a DML action (MERGE, DELETE) under Delta's idempotent-DML session settings, restoring them after. */
     public static <T> T onceDml(SparkSession spark, String appId, long version, Supplier<T> action) {
-        var conf = spark.conf();
-        conf.set(TXN_APP_ID, appId);
-        conf.set(TXN_VERSION, Long.toString(version));
-        try {
-            return action.get();
-        } finally {
-            conf.unset(TXN_APP_ID);
-            conf.unset(TXN_VERSION);
-        }
+        return SessionConf.with(spark, Map.of(TXN_APP_ID, appId, TXN_VERSION, Long.toString(version)), action);
     }
 
     public static boolean exists(SparkSession spark, String path) {

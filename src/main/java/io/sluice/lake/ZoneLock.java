@@ -16,8 +16,8 @@ import java.util.UUID;
 
 /**
  * A lock file that keeps two runs of one step off the same zone and dataset: created only if absent
- * (atomic on HDFS, local disks and DBFS; on S3 see the README), released on close, and taken over when
- * older than its timeout because its owner died.
+ * (atomic on HDFS, local disks and DBFS; on S3 a conditional put, see the README), released on close, and
+ * taken over, by one contender only, when older than its timeout or when its owner died on this host.
  */
 public final class ZoneLock implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,26 +25,43 @@ public final class ZoneLock implements AutoCloseable {
     private final Storage storage;
     private final String path;
     private final String token;
+    /** The claim file of a takeover, removed with the lock. */
+    private final Optional<String> claim;
 
-    private ZoneLock(Storage storage, String path, String token) {
+    private ZoneLock(Storage storage, String path, String token, Optional<String> claim) {
         this.storage = storage;
         this.path = path;
         this.token = token;
+        this.claim = claim;
     }
 
-    /** Takes the lock at {@code path} or fails with a message saying who holds it and what to do. */
+    /**
+     * Takes the lock at {@code path} or fails with a message saying who holds it and what to do. A lock whose
+     * holder died (older than {@code timeout}, or its process gone on this host) is taken over atomically: the
+     * contenders race to create a claim file named after the dead holder's token, which only one can create,
+     * and only that one replaces the lock.
+     */
     public static ZoneLock acquire(Storage storage, String path, String step, Duration timeout, Clock clock) {
         String token = UUID.randomUUID().toString();
         String content = describe(step, token, clock.instant());
         if (storage.createExclusive(path, content)) {
-            return new ZoneLock(storage, path, token);
+            return new ZoneLock(storage, path, token, Optional.empty());
         }
         Optional<String> holder = storage.read(path);
+        if (holder.isEmpty() && storage.createExclusive(path, content)) {
+            // Released between our two looks.
+            return new ZoneLock(storage, path, token, Optional.empty());
+        }
         Instant since = holder.flatMap(ZoneLock::acquiredAt).orElse(Instant.EPOCH);
-        if (since.plus(timeout).isBefore(clock.instant()) || holder.map(ZoneLock::ownerIsDeadHere).orElse(false)) {
-            storage.delete(path);
-            if (storage.createExclusive(path, content)) {
-                return new ZoneLock(storage, path, token);
+        if (holder.isPresent()
+                && (since.plus(timeout).isBefore(clock.instant()) || ownerIsDeadHere(holder.get()))) {
+            String claim = path + ".takeover-" + tokenOf(holder.get());
+            if (storage.createExclusive(claim, content)) {
+                if (storage.read(path).equals(holder)) {
+                    storage.write(path, content);
+                    return new ZoneLock(storage, path, token, Optional.of(claim));
+                }
+                storage.delete(claim);
             }
         }
         throw new ConcurrentRunException("another " + step + " run holds the lock " + path + " since " + since
@@ -58,6 +75,20 @@ public final class ZoneLock implements AutoCloseable {
         if (current.isPresent() && current.get().contains(token)) {
             storage.delete(path);
         }
+        claim.ifPresent(storage::delete);
+    }
+
+    /** The holder's token; for a lock file of another shape, a digest of its content. */
+    private static String tokenOf(String content) {
+        try {
+            String token = JSON.readTree(content).path("token").asText("");
+            if (token.matches("[0-9a-f-]{36}")) {
+                return token;
+            }
+        } catch (JsonProcessingException e) {
+            // Not ours: named by its content below.
+        }
+        return UUID.nameUUIDFromBytes(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
     }
 
     private static String describe(String step, String token, Instant now) {

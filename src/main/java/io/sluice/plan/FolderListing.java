@@ -88,7 +88,7 @@ public record FolderListing(String folder, List<StoredFile> documents, long stra
 
     private static boolean isHidden(String[] parts) {
         for (String part : parts) {
-            if (part.startsWith("_") || part.startsWith(".")) {
+            if (StoredFile.isHidden(part)) {
                 return true;
             }
         }

@@ -11,6 +11,8 @@ import io.sluice.lake.DeltaWrites;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.Quarantine;
 import io.sluice.plan.FolderListing;
+import io.sluice.steps.trusted.ActionCounts;
+import io.sluice.steps.trusted.TrustedWrite;
 import io.sluice.storage.StoredFile;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -23,6 +25,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -64,21 +67,25 @@ final class BackfillFolder {
      * @param documents files read
      * @param records records found in them, good and bad
      * @param quarantined records and empty files of the folder sent to quarantine, by this attempt or an earlier one
-     * @param write what the table write did; null when no record was usable
+     * @param write what the table write did; empty when no record was usable
      * @param listing what the folder holds
      */
-    record Outcome(long documents, long records, long quarantined, TrustedWrite.Outcome write,
+    record Outcome(long documents, long records, long quarantined, Optional<TrustedWrite.Result> write,
                    FolderListing listing) {
+        private ActionCounts counts() {
+            return write.map(TrustedWrite.Result::counts).orElse(ActionCounts.NONE);
+        }
+
         long written() {
-            return write == null ? 0 : write.records().written();
+            return counts().written();
         }
 
         long alreadyPresent() {
-            return write == null ? 0 : write.details().getOrDefault("alreadyPresent", 0L);
+            return counts().alreadyPresent();
         }
 
         long duplicates() {
-            return write == null ? 0 : write.records().duplicates();
+            return counts().duplicates();
         }
     }
 
@@ -112,7 +119,7 @@ final class BackfillFolder {
         checkpoints.reached("backfill.read:" + folder);
         if (listing.documents().isEmpty()) {
             progress.accept(folder + ": no document under <id>/" + history.documentsUnder() + "/");
-            return new Outcome(0, 0, 0, null, listing);
+            return new Outcome(0, 0, 0, Optional.empty(), listing);
         }
         List<FileTask> tasks = listing.documents().stream()
                 .map(f -> new FileTask(f.uri(), folder + "/" + f.relativePath())).toList();
@@ -130,12 +137,12 @@ final class BackfillFolder {
             Dataset<Row> bad = parsed.filter(col("_error").isNotNull().or(col("_record_index").lt(0)))
                     .withColumn("_error", coalesce(col("_error"), lit(EMPTY_FILE)))
                     .select(Quarantine.INPUT_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new));
-            TrustedWrite.Outcome write = writes.serialised(folder, () -> {
+            Optional<TrustedWrite.Result> write = writes.serialised(folder, () -> {
                 if (rejected > 0) {
                     quarantine(bad, folder, quarantineVersion, progress);
                 }
-                return stage == null ? null : new TrustedWrite(spark, lake, STEP, dataset, profile, settings,
-                        checkpoints, line -> progress.accept(folder + ": " + line)).write(stage, null);
+                return Optional.ofNullable(stage).map(rows -> new TrustedWrite(spark, lake, STEP, dataset, profile,
+                        settings, line -> progress.accept(folder + ": " + line)).write(rows, Optional.empty()));
             });
             checkpoints.reached("backfill.written:" + folder);
             return new Outcome(tasks.size(), good + rejected, rejected, write, listing);

@@ -13,6 +13,7 @@ import io.sluice.lake.FolderState.Status;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.ZoneLock;
 import io.sluice.plan.FolderScan;
+import io.sluice.report.Failures;
 import org.apache.spark.sql.SparkSession;
 
 import java.time.Clock;
@@ -50,6 +51,7 @@ public final class BackfillHistory {
     private final SparkSession spark;
     private final LakeLayout lake;
     private final String dataset;
+    private final DatasetProfile profile;
     private final History history;
     private final String source;
     private final Settings settings;
@@ -140,7 +142,8 @@ public final class BackfillHistory {
         this.spark = requireNonNull(spark, "spark is null");
         this.lake = requireNonNull(lake, "lake is null");
         this.dataset = requireNonNull(dataset, "dataset is null");
-        this.history = requireNonNull(profile, "profile is null").historyLayout().orElseThrow(() ->
+        this.profile = requireNonNull(profile, "profile is null");
+        this.history = profile.historyLayout().orElseThrow(() ->
                 new ConfigException("datasets." + dataset + ".history is missing; give folderPattern,"
                         + " expectedFolders and documentsUnder to backfill " + dataset));
         this.source = requireNonNull(source, "source is null");
@@ -305,9 +308,7 @@ public final class BackfillHistory {
         if (!strays.isEmpty()) {
             notes.add(strays);
         }
-        if (outcome.write() != null) {
-            notes.addAll(outcome.write().landed());
-        }
+        outcome.write().ifPresent(write -> notes.addAll(write.landedLines(profile.partitions())));
         return notes;
     }
 
@@ -354,20 +355,6 @@ public final class BackfillHistory {
 
     /** The first line of the failure and of each distinct cause: the root cause is never hidden. */
     static String describe(Throwable e) {
-        StringBuilder text = new StringBuilder(e.getClass().getSimpleName() + ": "
-                + firstLine(e.getMessage()));
-        Set<Throwable> seen = new HashSet<>();
-        seen.add(e);
-        for (Throwable cause = e.getCause(); cause != null && seen.add(cause); cause = cause.getCause()) {
-            String message = firstLine(cause.getMessage());
-            if (!message.isEmpty() && !text.toString().contains(message)) {
-                text.append("; caused by ").append(cause.getClass().getSimpleName()).append(": ").append(message);
-            }
-        }
-        return text.toString();
-    }
-
-    private static String firstLine(String message) {
-        return Optional.ofNullable(message).flatMap(m -> m.lines().findFirst()).orElse("").strip();
+        return e.getClass().getSimpleName() + ": " + Failures.describe(e, "; caused by ");
     }
 }

@@ -10,6 +10,7 @@ import io.sluice.lake.ConsumedBatches;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.ZoneLock;
 import io.sluice.report.StepResult;
+import io.sluice.steps.trusted.TrustedWrite;
 import io.sluice.report.StepResult.FileCounts;
 import io.sluice.report.StepResult.RecordCounts;
 import org.apache.spark.sql.Column;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -110,15 +112,15 @@ public final class DistributeStage {
                 List<Long> seqs = todo.stream().map(BatchManifest::seq).toList();
                 long version = seqs.stream().mapToLong(Long::longValue).max().orElseThrow();
                 progress.accept("consuming " + seqs.size() + " stage batches (" + seqs.get(0) + ".." + version + ")");
-                TrustedWrite write = new TrustedWrite(spark, lake, step, table, profile, settings, checkpoints,
-                        progress);
+                TrustedWrite write = new TrustedWrite(spark, lake, step, table, profile, settings, progress);
                 Dataset<Row> rows = spark.read().format("delta").load(lake.stageTable(dataset))
                         .filter(col("_batch_seq").isin(seqs.toArray()));
-                TrustedWrite.Outcome outcome = write.write(rows, selection.replay() ? null : version);
-                records = outcome.records();
-                details.putAll(outcome.details());
+                TrustedWrite.Result written = write.write(rows,
+                        selection.replay() ? Optional.empty() : Optional.of(version));
+                records = written.counts().records();
+                details.putAll(written.counts().details());
                 details.put("quarantinedAtParse", quarantinedAtParse(seqs));
-                notes.addAll(outcome.landed());
+                notes.addAll(written.landedLines(profile.partitions()));
                 checkpoints.reached(step + ".trustedCommitted");
                 if (!selection.replay()) {
                     consumed.record(seqs, LakeLayout.txnAppId(step + "-consumed", table), version, clock.instant());

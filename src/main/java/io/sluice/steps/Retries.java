@@ -2,6 +2,7 @@ package io.sluice.steps;
 
 import io.sluice.config.ConfigException;
 import io.sluice.lake.ConcurrentRunException;
+import io.sluice.report.Failures;
 import org.apache.spark.sql.AnalysisException;
 
 import java.io.IOException;
@@ -33,7 +34,7 @@ final class Retries {
 
     /** True when another attempt may succeed where this one failed. */
     static boolean isTransient(Throwable failure) {
-        List<Throwable> chain = chain(failure);
+        List<Throwable> chain = Failures.chain(failure);
         for (Throwable t : chain) {
             if (t instanceof ConfigException || t instanceof AnalysisException || t instanceof BadInputException) {
                 return false;
@@ -62,14 +63,5 @@ final class Retries {
         long exponential = attempt >= 31 ? capped : Math.min(capped, base * (1L << Math.max(0, attempt - 1)));
         long half = exponential / 2;
         return Duration.ofMillis(half + (half == 0 ? 0 : (long) (random.nextDouble() * (exponential - half + 1))));
-    }
-
-    /** The failure and its causes, at most 32 deep: a cyclic chain ends. */
-    private static List<Throwable> chain(Throwable failure) {
-        List<Throwable> chain = new java.util.ArrayList<>();
-        for (Throwable t = failure; t != null && chain.size() < 32 && !chain.contains(t); t = t.getCause()) {
-            chain.add(t);
-        }
-        return chain;
     }
 }

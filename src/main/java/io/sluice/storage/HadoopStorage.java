@@ -8,6 +8,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.RemoteIterator;
 
 import java.io.FileNotFoundException;
@@ -163,17 +164,36 @@ public final class HadoopStorage implements Storage {
         try {
             FileSystem fs = fileSystem(p, conf);
             fs.mkdirs(p.getParent());
+            if (fs instanceof RawLocalFileSystem local) {
+                return createLocalExclusive(local.pathToFile(p).toPath(), content);
+            }
             try (FSDataOutputStream out = fs.create(p, false)) {
                 out.write(content.getBytes(StandardCharsets.UTF_8));
             }
             return true;
-        } catch (FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException | java.nio.file.FileAlreadyExistsException e) {
             return false;
         } catch (IOException e) {
             if (exists(uri)) {
                 return false;
             }
             throw new StorageException("cannot create " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Hadoop's local {@code create(path, false)} checks, then creates: two processes can both pass. A hard link
+     * to a complete temporary file is atomic and fails when the name exists, so exactly one creator wins and
+     * no reader ever sees a half-written file.
+     */
+    private static boolean createLocalExclusive(java.nio.file.Path target, String content) throws IOException {
+        java.nio.file.Path temporary = java.nio.file.Files.createTempFile(target.getParent(), ".create-", ".tmp");
+        try {
+            java.nio.file.Files.writeString(temporary, content);
+            java.nio.file.Files.createLink(target, temporary);
+            return true;
+        } finally {
+            java.nio.file.Files.deleteIfExists(temporary);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.sluice.steps;
+package io.sluice.steps.trusted;
 
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;

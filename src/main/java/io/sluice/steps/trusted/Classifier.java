@@ -1,0 +1,132 @@
+package io.sluice.steps.trusted;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * Names what each deduplicated batch row is against the table's row of the same key: {@link Action#INSERT},
+ * {@link Action#UPDATE}, {@link Action#STALE} or {@link Action#SAME}. The greater version wins; on equal
+ * versions, identical content is the same row and different content goes to the later-ingested row.
+ */
+final class Classifier {
+    /** The column holding each row's {@link Action} name. */
+    static final String ACTION = "_action";
+
+    private final TableShape shape;
+
+    Classifier(TableShape shape) {
+        this.shape = requireNonNull(shape, "shape is null");
+    }
+
+    /**
+     * @param deduped the batch, one row per dedup key ({@link TableShape#prepare})
+     * @param tableKeys the table's keys ({@link TableShape#tableKeys}), empty for a table that does not exist
+     * @param scope columns that must match too: the partitions, for Parquet's partition-scoped dedup
+     */
+    Classification classify(Dataset<Row> deduped, Optional<Dataset<Row>> tableKeys, List<String> scope) {
+        Dataset<Row> classified = tableKeys.map(keys -> against(deduped, keys, scope))
+                .orElseGet(() -> deduped.withColumn(ACTION, lit(Action.INSERT.name())))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        return tally(classified);
+    }
+
+    private Dataset<Row> against(Dataset<Row> deduped, Dataset<Row> keys, List<String> scope) {
+        Column on = lit(true);
+        for (String k : shape.dedupKey()) {
+            on = on.and(deduped.col(quoted(k)).eqNullSafe(keys.col(TableShape.THEIRS + k)));
+        }
+        for (String p : scope) {
+            on = on.and(deduped.col(quoted(p)).eqNullSafe(keys.col(TableShape.THEIRS + "p_" + p)));
+        }
+        Dataset<Row> joined = deduped.join(keys, on, "left");
+        Column version = TableShape.column(shape.version());
+        Column theirs = shape.theirVersion();
+        Column laterIngested = ingestionOrder("").gt(ingestionOrder(TableShape.THEIRS));
+        Column sameVersion = version.eqNullSafe(theirs);
+        Column action = when(col(TableShape.THEIRS + "hash").isNull(), lit(Action.INSERT.name()))
+                .when(version.gt(theirs).or(version.isNotNull().and(theirs.isNull())), lit(Action.UPDATE.name()))
+                .when(version.lt(theirs).or(version.isNull().and(theirs.isNotNull())), lit(Action.STALE.name()))
+                .when(col("_payload_hash").equalTo(col(TableShape.THEIRS + "hash")), lit(Action.SAME.name()))
+                .when(laterIngested, lit(Action.UPDATE.name()))
+                .otherwise(lit(Action.STALE.name()));
+        Column tie = col("_tie").or(coalesce(sameVersion.and(col("_payload_hash")
+                .notEqual(col(TableShape.THEIRS + "hash"))), lit(false)));
+        return joined.withColumn(ACTION, action).withColumn("_tie", tie);
+    }
+
+    private static String quoted(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+
+    /** (batch sequence, file, position) of the batch row, or of the table's row with {@code prefix}. */
+    private static Column ingestionOrder(String prefix) {
+        List<Column> fields = new ArrayList<>();
+        for (int i = 0; i < VersionDedup.INGESTION_ORDER.size(); i++) {
+            fields.add(col(prefix + VersionDedup.INGESTION_ORDER.get(i)).as("o" + i));
+        }
+        return struct(fields.toArray(Column[]::new));
+    }
+
+    /** Counts per action and rows written per partition, from one Spark job over the classification. */
+    private Classification tally(Dataset<Row> classified) {
+        List<Column> groups = new ArrayList<>();
+        groups.add(col(ACTION));
+        shape.partitions().forEach(p -> groups.add(TableShape.column(p)));
+        int width = shape.partitions().size();
+        long[] perAction = new long[Action.values().length];
+        long read = 0;
+        long ties = 0;
+        List<PartitionRows> landed = new ArrayList<>();
+        for (Row row : classified.groupBy(groups.toArray(Column[]::new))
+                .agg(count(lit(1)), sum("_copies"), sum(when(col("_tie"), 1).otherwise(0))).collectAsList()) {
+            Action action = Action.valueOf(row.getString(0));
+            long rows = row.getLong(width + 1);
+            perAction[action.ordinal()] += rows;
+            read += row.getLong(width + 2);
+            ties += row.getLong(width + 3);
+            if (action.written()) {
+                List<Object> values = new ArrayList<>();
+                for (int i = 0; i < width; i++) {
+                    values.add(row.get(i + 1));
+                }
+                landed.add(new PartitionRows(values, rows));
+            }
+        }
+        long kept = java.util.Arrays.stream(perAction).sum();
+        ActionCounts counts = new ActionCounts(read, read - kept, perAction[Action.INSERT.ordinal()],
+                perAction[Action.UPDATE.ordinal()], perAction[Action.STALE.ordinal()],
+                perAction[Action.SAME.ordinal()], ties);
+        return new Classification(classified, counts, mergeSamePartitions(landed));
+    }
+
+    /** An insert and an update into one partition are one line. */
+    private static List<PartitionRows> mergeSamePartitions(List<PartitionRows> landed) {
+        List<PartitionRows> sorted = new ArrayList<>(landed);
+        sorted.sort(PartitionRows::compare);
+        List<PartitionRows> merged = new ArrayList<>();
+        for (PartitionRows p : sorted) {
+            int last = merged.size() - 1;
+            if (last >= 0 && PartitionRows.compare(merged.get(last), p) == 0) {
+                merged.set(last, new PartitionRows(p.values(), merged.get(last).rows() + p.rows()));
+            } else {
+                merged.add(p);
+            }
+        }
+        return merged;
+    }
+}

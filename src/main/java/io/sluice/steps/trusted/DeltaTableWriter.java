@@ -1,0 +1,142 @@
+package io.sluice.steps.trusted;
+
+import io.delta.tables.DeltaTable;
+import io.sluice.lake.DeltaWrites;
+import io.sluice.lake.SessionConf;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * Writes a classification into a Delta table: creates it, appends when nothing is replaced, else one MERGE whose
+ * target side is pruned to the partitions holding the replaced rows. The merge condition and the pruning are
+ * Columns with typed literals, so no value of a key or a partition ever becomes SQL text.
+ */
+final class DeltaTableWriter {
+    private static final String AUTO_MERGE = "spark.databricks.delta.schema.autoMerge.enabled";
+    private static final String DELETION_VECTORS = "spark.databricks.delta.properties.defaults.enableDeletionVectors";
+    private static final String MAX_RECORDS = "spark.sql.files.maxRecordsPerFile";
+    /** Above this many partitions holding replaced rows, the MERGE scans the whole target instead of listing them. */
+    static final int MAX_PRUNED_PARTITIONS = 2000;
+
+    private final SparkSession spark;
+    private final TableShape shape;
+    private final String path;
+    private final boolean deletionVectors;
+    private final long rowsPerFile;
+
+    /**
+     * @param rowsPerFile rows a file may hold before the write starts another
+     * @param deletionVectors whether a new table gets deletion vectors
+     */
+    DeltaTableWriter(SparkSession spark, TableShape shape, String path, boolean deletionVectors, long rowsPerFile) {
+        this.spark = requireNonNull(spark, "spark is null");
+        this.shape = requireNonNull(shape, "shape is null");
+        this.path = requireNonNull(path, "path is null");
+        this.deletionVectors = deletionVectors;
+        this.rowsPerFile = rowsPerFile;
+    }
+
+    /**
+     * @param exists whether the table exists already
+     * @param txn the Delta transaction (app id, version) that makes the write idempotent; empty for a replay
+     */
+    void write(Classification classification, boolean exists, Optional<Txn> txn) {
+        if (classification.counts().written() == 0) {
+            return;
+        }
+        Dataset<Row> rows = shape.clustered(classification.written().select(shape.outputColumns(
+                classification.rows())));
+        SessionConf.run(spark, Map.of(MAX_RECORDS, Long.toString(rowsPerFile)), () -> {
+            if (!exists) {
+                SessionConf.run(spark, Map.of(DELETION_VECTORS, Boolean.toString(deletionVectors)),
+                        () -> append(rows, txn));
+            } else if (classification.counts().updated() == 0) {
+                append(rows, txn);
+            } else {
+                merge(rows, classification, txn);
+            }
+        });
+    }
+
+    /** The Delta transaction of an idempotent write. */
+    record Txn(String appId, long version) {
+    }
+
+    private void append(Dataset<Row> rows, Optional<Txn> txn) {
+        if (txn.isPresent()) {
+            DeltaWrites.appendOnce(rows, path, shape.partitions(), txn.get().appId(), txn.get().version());
+        } else {
+            rows.write().format("delta").mode(SaveMode.Append).option("mergeSchema", "true")
+                    .partitionBy(shape.partitions().toArray(String[]::new)).save(path);
+        }
+    }
+
+    private void merge(Dataset<Row> rows, Classification classification, Optional<Txn> txn) {
+        Column on = lit(true);
+        for (String k : shape.dedupKey()) {
+            on = on.and(target(k).eqNullSafe(col("s." + quoted(k))));
+        }
+        on = on.and(pruning(classification));
+        Column condition = on;
+        Runnable merge = () -> DeltaTable.forPath(spark, path).as("t")
+                .merge(rows.as("s"), condition)
+                .whenMatched().updateAll()
+                .whenNotMatched().insertAll()
+                .execute();
+        SessionConf.run(spark, Map.of(AUTO_MERGE, "true"), () -> {
+            if (txn.isPresent()) {
+                DeltaWrites.onceDml(spark, txn.get().appId(), txn.get().version(), () -> {
+                    merge.run();
+                    return null;
+                });
+            } else {
+                merge.run();
+            }
+        });
+    }
+
+    /**
+     * A literal predicate on the target's partitions holding replaced rows, so the MERGE reads those
+     * partitions only; true (no pruning) when there are more than {@value #MAX_PRUNED_PARTITIONS}.
+     */
+    private Column pruning(Classification classification) {
+        List<String> partitions = shape.partitions();
+        if (partitions.isEmpty()) {
+            return lit(true);
+        }
+        Column[] old = partitions.stream().map(TableShape::theirPartition).toArray(Column[]::new);
+        List<Row> replaced = classification.of(Action.UPDATE).select(old).distinct()
+                .limit(MAX_PRUNED_PARTITIONS + 1).collectAsList();
+        if (replaced.size() > MAX_PRUNED_PARTITIONS) {
+            return lit(true);
+        }
+        Column any = lit(false);
+        for (Row row : replaced) {
+            Column partition = lit(true);
+            for (int i = 0; i < partitions.size(); i++) {
+                partition = partition.and(target(partitions.get(i)).eqNullSafe(lit(row.get(i))));
+            }
+            any = any.or(partition);
+        }
+        return any;
+    }
+
+    private static Column target(String name) {
+        return col("t." + quoted(name));
+    }
+
+    private static String quoted(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+}

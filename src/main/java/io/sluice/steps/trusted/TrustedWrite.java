@@ -1,0 +1,165 @@
+package io.sluice.steps.trusted;
+
+import io.delta.tables.DeltaTable;
+import io.sluice.config.DatasetProfile;
+import io.sluice.config.DistributeSettings;
+import io.sluice.lake.LakeLayout;
+import io.sluice.storage.StoredFile;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Writes stage-shaped rows into a trusted table, deduplicated against the whole table (Delta) or against the
+ * partitions the rows land in (Parquet): prepare (dedup the batch, derive partitions) → classify against the
+ * table → write the inserts and updates.
+ */
+public final class TrustedWrite {
+    /** Lineage carried from stage into the trusted table. */
+    public static final List<String> LINEAGE = TableShape.LINEAGE;
+    /** Bytes a row is assumed to take in a table that does not exist yet, for file sizing. */
+    private static final long ROW_BYTES_GUESS = 256;
+
+    private final SparkSession spark;
+    private final LakeLayout lake;
+    private final String step;
+    private final String table;
+    private final DatasetProfile profile;
+    private final DistributeSettings settings;
+    private final Consumer<String> progress;
+    private final TableShape shape;
+
+    /**
+     * @param step name of the writing step in transaction ids and Spark job labels
+     * @param table name of the trusted table in the trusted zone
+     */
+    public TrustedWrite(SparkSession spark, LakeLayout lake, String step, String table, DatasetProfile profile,
+                        DistributeSettings settings, Consumer<String> progress) {
+        this.spark = requireNonNull(spark, "spark is null");
+        this.lake = requireNonNull(lake, "lake is null");
+        this.step = requireNonNull(step, "step is null");
+        this.table = requireNonNull(table, "table is null");
+        this.profile = requireNonNull(profile, "profile is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.progress = requireNonNull(progress, "progress is null");
+        this.shape = new TableShape(profile);
+    }
+
+    /**
+     * What a write did.
+     *
+     * @param counts rows per action
+     * @param landed rows written per partition
+     */
+    public record Result(ActionCounts counts, List<PartitionRows> landed) {
+        public Result {
+            landed = List.copyOf(landed);
+        }
+
+        /** Human lines for the summary: rows written per partition, the first 25 partitions. */
+        public List<String> landedLines(List<String> partitions) {
+            List<String> lines = new java.util.ArrayList<>();
+            for (PartitionRows partition : landed) {
+                if (lines.size() == 25) {
+                    lines.add("... and " + (landed.size() - 25) + " more partitions");
+                    break;
+                }
+                lines.add(partition.describe(partitions));
+            }
+            return lines;
+        }
+    }
+
+    /**
+     * @param stageRows rows shaped like the stage table, lineage included
+     * @param txnVersion Delta transaction version of the write; empty to write without one (a replay)
+     */
+    public Result write(Dataset<Row> stageRows, Optional<Long> txnVersion) {
+        String path = lake.trustedTable(table);
+        boolean delta = DeltaTable.isDeltaTable(spark, path);
+        boolean hasData = hasData(path);
+        boolean parquet = profile.format() == DatasetProfile.TableFormat.PARQUET;
+        if (parquet && delta) {
+            throw new IllegalStateException("the trusted table " + path + " is a Delta table; it cannot be written"
+                    + " as Parquet. Drop --format parquet, or give the Parquet copy its own --trusted zone");
+        }
+        if (!parquet && !delta && hasData) {
+            throw new IllegalStateException("the trusted table " + path + " holds files but no Delta log: it was"
+                    + " written as Parquet. Use --format parquet, or convert it once with CONVERT TO DELTA parquet.`"
+                    + path + "` PARTITIONED BY (...)");
+        }
+        long rowsPerFile = rowsPerFile(path, delta);
+        Classifier classifier = new Classifier(shape);
+        Dataset<Row> deduped = labelled("deduplicate the batch", () -> shape.prepare(stageRows));
+        if (parquet) {
+            ParquetTableWriter writer = new ParquetTableWriter(spark, shape, path, rowsPerFile);
+            Optional<Dataset<Row>> touched = writer.touchedPartitions(deduped, hasData);
+            try (Classification classification = labelled("classify against the table's partitions",
+                    () -> classifier.classify(deduped, touched.map(shape::tableKeys), shape.partitions()))) {
+                announce(classification, path + " (Parquet, partition overwrite)");
+                labelled("write the trusted table", () -> writer.write(classification, touched));
+                return new Result(classification.counts(), classification.landed());
+            }
+        }
+        Optional<Dataset<Row>> tableKeys = delta
+                ? Optional.of(shape.tableKeys(spark.read().format("delta").load(path))) : Optional.empty();
+        DeltaTableWriter writer = new DeltaTableWriter(spark, shape, path, settings.deletionVectors(), rowsPerFile);
+        try (Classification classification = labelled("classify against the table",
+                () -> classifier.classify(deduped, tableKeys, List.of()))) {
+            announce(classification, path);
+            Optional<DeltaTableWriter.Txn> txn = txnVersion.map(v -> new DeltaTableWriter.Txn(
+                    LakeLayout.txnAppId(step, table), v));
+            labelled("write the trusted table", () -> writer.write(classification, delta, txn));
+            return new Result(classification.counts(), classification.landed());
+        }
+    }
+
+    private void announce(Classification classification, String where) {
+        ActionCounts counts = classification.counts();
+        if (counts.written() > 0) {
+            progress.accept("trusted: " + counts.inserted() + " new, " + counts.updated() + " newer versions -> "
+                    + where);
+        }
+    }
+
+    /**
+     * Rows a file may hold before the write starts another: the target file size over the bytes a row takes in
+     * the table (from its Delta detail and its metadata-only count), or over {@value #ROW_BYTES_GUESS} bytes for
+     * a new table. Every partition of a batch below the target gets one file.
+     */
+    private long rowsPerFile(String path, boolean delta) {
+        long target = settings.targetFileSizeMb() * 1024L * 1024L;
+        long rowBytes = ROW_BYTES_GUESS;
+        if (delta) {
+            long bytes = DeltaTable.forPath(spark, path).detail().select("sizeInBytes").first().getLong(0);
+            long rows = spark.read().format("delta").load(path).count();
+            if (rows > 0 && bytes > 0) {
+                rowBytes = Math.max(1, bytes / rows);
+            }
+        }
+        return Math.max(1000, target / rowBytes);
+    }
+
+    /** Whether {@code path} holds anything but bookkeeping. */
+    private boolean hasData(String path) {
+        return lake.storage().listNames(path).stream().anyMatch(name -> !StoredFile.isHidden(name));
+    }
+
+    /** Runs {@code work} with its Spark jobs shown under this step and {@code what} in the Spark UI. */
+    private <T> T labelled(String what, java.util.function.Supplier<T> work) {
+        return io.sluice.lake.JobLabels.labelled(spark, step + ": " + what, work);
+    }
+
+    private void labelled(String what, Runnable work) {
+        labelled(what, () -> {
+            work.run();
+            return null;
+        });
+    }
+}

@@ -1,10 +1,10 @@
 package io.sluice.cli;
 
+import io.sluice.config.ConfigException;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.DatasetProfile.TableFormat;
 import io.sluice.report.StepResult;
 import io.sluice.steps.DistributeStage;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,7 +29,7 @@ final class DistributeCommand extends DataCommand {
         String stage = context.lake().stageTable(context.dataset());
         if (!context.lake().storage().exists(stage)) {
             // Alone, distribute reads a stage that parse wrote; an empty or mistyped --stage is not "0 batches".
-            throw new CommandLine.ParameterException(spec.commandLine(), "there is no stage table at " + stage
+            throw new ConfigException("there is no stage table at " + stage
                     + ": nothing was parsed into this stage zone for dataset '" + context.dataset() + "'. Check --stage"
                     + " (or zones.stage in " + options.config + "), or run 'sluice parse' first");
         }

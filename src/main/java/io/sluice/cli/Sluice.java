@@ -105,8 +105,9 @@ public final class Sluice implements Runnable {
             err.println("error: " + p.getMessage());
             return EXIT_USAGE;
         }
+        String root = commandLine.getCommandSpec().root().name();
         String command = Optional.ofNullable(parsed.subcommand()).map(CommandLine.ParseResult::commandSpec)
-                .map(spec -> spec.qualifiedName(" ")).orElse("sluice");
+                .map(spec -> spec.qualifiedName(" ").substring(root.length()).strip()).orElse(root);
         boolean sparkStopped = SparkSession.getActiveSession().isDefined()
                 && SparkSession.getActiveSession().get().sparkContext().isStopped();
         err.println("error: " + Failures.fatalCondition(e, command, sparkStopped).orElseGet(() -> describe(e)));

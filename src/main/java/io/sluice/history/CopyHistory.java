@@ -1,12 +1,12 @@
 package io.sluice.history;
 
+import io.sluice.storage.S3Listing;
 import io.sluice.storage.S3Location;
 import io.sluice.storage.S3ObjectCopier;
 import io.sluice.storage.S3Storage;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.time.Clock;
@@ -36,6 +36,9 @@ import static java.util.Objects.requireNonNull;
  * compared with the source's. Never deletes anything.
  */
 public final class CopyHistory {
+    /** Keys a listing request asks for: S3's maximum. */
+    private static final int PAGE_SIZE = 1000;
+
     /** Copy requests in flight by default. */
     public static final int CONCURRENCY_DEFAULT = 64;
 
@@ -114,15 +117,11 @@ public final class CopyHistory {
     /** The source's top-level folders, and "" when objects lie directly under the prefix. */
     private List<String> topLevel() {
         List<String> names = new ArrayList<>();
-        boolean loose = false;
-        String prefix = options.from().prefix();
+        boolean loose;
         try {
-            for (ListObjectsV2Response page : source.listObjectsV2Paginator(b -> b.bucket(options.from().bucket())
-                    .prefix(prefix).delimiter("/"))) {
-                page.commonPrefixes().forEach(p -> names.add(p.prefix().substring(prefix.length(),
-                        p.prefix().length() - 1)));
-                loose |= page.contents().stream().anyMatch(o -> !o.key().equals(prefix));
-            }
+            S3Listing.Children children = S3Listing.children(source, options.from(), PAGE_SIZE);
+            names.addAll(children.folders());
+            loose = !children.objects().isEmpty();
         } catch (SdkException e) {
             throw new io.sluice.storage.StorageException("cannot list " + options.from() + ": "
                     + S3Storage.describe(e), e);
@@ -233,12 +232,9 @@ public final class CopyHistory {
         String prefix = location.prefix();
         Map<String, S3Object> objects = new TreeMap<>();
         try {
-            for (S3Object object : s3.listObjectsV2Paginator(b -> {
-                b.bucket(location.bucket()).prefix(prefix);
-                if (direct) {
-                    b.delimiter("/");
-                }
-            }).contents()) {
+            Iterable<S3Object> listed = direct ? S3Listing.children(s3, location, PAGE_SIZE).objects()
+                    : S3Listing.objects(s3, location, PAGE_SIZE);
+            for (S3Object object : listed) {
                 String relative = object.key().substring(prefix.length());
                 if (!relative.isEmpty() && !relative.endsWith("/")) {
                     objects.put(relative, object);

@@ -21,7 +21,7 @@ public final class SessionConf {
         RuntimeConfig conf = spark.conf();
         Map<String, Optional<String>> before = new LinkedHashMap<>();
         for (Map.Entry<String, String> setting : settings.entrySet()) {
-            before.put(setting.getKey(), current(conf, setting.getKey()));
+            before.put(setting.getKey(), current(spark, setting.getKey()));
             conf.set(setting.getKey(), setting.getValue());
         }
         try {
@@ -45,8 +45,8 @@ public final class SessionConf {
         });
     }
 
-    private static Optional<String> current(RuntimeConfig conf, String key) {
-        // getOption sees only what was set explicitly; a default stays a default after the restore.
-        return Optional.ofNullable(conf.getOption(key).getOrElse(() -> null));
+    /** The value set explicitly in the session, if any: a default stays a default after the restore. */
+    private static Optional<String> current(SparkSession spark, String key) {
+        return spark.sessionState().conf().contains(key) ? Optional.of(spark.conf().get(key)) : Optional.empty();
     }
 }

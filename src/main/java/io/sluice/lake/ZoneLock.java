@@ -52,8 +52,10 @@ public final class ZoneLock implements AutoCloseable {
             // Released between our two looks.
             return new ZoneLock(storage, path, token, Optional.empty());
         }
-        Instant since = holder.flatMap(ZoneLock::acquiredAt).orElse(Instant.EPOCH);
-        if (holder.isPresent()
+        Optional<Instant> acquired = holder.flatMap(ZoneLock::acquiredAt);
+        Instant since = acquired.orElse(Instant.EPOCH);
+        // A lock whose content cannot be read is never taken over: its age is unknown.
+        if (acquired.isPresent()
                 && (since.plus(timeout).isBefore(clock.instant()) || ownerIsDeadHere(holder.get()))) {
             String claim = path + ".takeover-" + tokenOf(holder.get());
             if (storage.createExclusive(claim, content)) {
@@ -63,6 +65,11 @@ public final class ZoneLock implements AutoCloseable {
                 }
                 storage.delete(claim);
             }
+        }
+        if (acquired.isEmpty()) {
+            throw new ConcurrentRunException("another " + step + " run holds the lock " + path + " ("
+                    + holder.map(ZoneLock::owner).orElse("unknown owner") + "), whose content cannot be read; if no"
+                    + " " + step + " run is active, delete that file");
         }
         throw new ConcurrentRunException("another " + step + " run holds the lock " + path + " since " + since
                 + " (" + holder.map(ZoneLock::owner).orElse("unknown owner") + "); wait for it to finish. If it"

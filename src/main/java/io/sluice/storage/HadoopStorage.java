@@ -197,12 +197,28 @@ public final class HadoopStorage implements Storage {
         }
     }
 
+    /** A complete temporary file moved over the target: a reader sees the old content or the new, never a part. */
+    private static void replaceLocal(java.nio.file.Path target, String content) throws IOException {
+        java.nio.file.Path temporary = java.nio.file.Files.createTempFile(target.getParent(), ".write-", ".tmp");
+        try {
+            java.nio.file.Files.writeString(temporary, content);
+            java.nio.file.Files.move(temporary, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            java.nio.file.Files.deleteIfExists(temporary);
+        }
+    }
+
     @Override
     public void write(String uri, String content) {
         Path p = path(uri);
         try {
             FileSystem fs = fileSystem(p, conf);
             fs.mkdirs(p.getParent());
+            if (fs instanceof RawLocalFileSystem local) {
+                replaceLocal(local.pathToFile(p).toPath(), content);
+                return;
+            }
             try (FSDataOutputStream out = fs.create(p, true)) {
                 out.write(content.getBytes(StandardCharsets.UTF_8));
             }

@@ -4,10 +4,8 @@ import org.apache.hadoop.conf.Configuration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -80,8 +78,7 @@ public final class S3Storage implements Storage {
         String prefix = root.prefix();
         List<StoredFile> files = new ArrayList<>();
         try {
-            for (S3Object object : client(root).listObjectsV2Paginator(b -> b.bucket(root.bucket()).prefix(prefix)
-                    .maxKeys(pageSize)).contents()) {
+            for (S3Object object : S3Listing.objects(client(root), root, pageSize)) {
                 if (!object.key().endsWith("/")) {
                     files.add(new StoredFile(root.withKey(object.key()).uri(), object.key().substring(prefix.length()),
                             object.size(), object.lastModified().toEpochMilli()));
@@ -109,16 +106,10 @@ public final class S3Storage implements Storage {
         String prefix = root.prefix();
         List<String> names = new ArrayList<>();
         try {
-            for (ListObjectsV2Response page : client(root).listObjectsV2Paginator(b -> b.bucket(root.bucket())
-                    .prefix(prefix).delimiter("/").maxKeys(pageSize))) {
-                for (CommonPrefix common : page.commonPrefixes()) {
-                    String name = common.prefix().substring(prefix.length());
-                    names.add(name.substring(0, name.length() - 1));
-                }
-                if (!directoriesOnly) {
-                    page.contents().stream().map(S3Object::key).filter(key -> !key.equals(prefix))
-                            .map(key -> key.substring(prefix.length())).forEach(names::add);
-                }
+            S3Listing.Children children = S3Listing.children(client(root), root, pageSize);
+            names.addAll(children.folders());
+            if (!directoriesOnly) {
+                children.objects().forEach(o -> names.add(o.key().substring(prefix.length())));
             }
         } catch (SdkException e) {
             throw failure("list", dir, e);
@@ -256,8 +247,7 @@ public final class S3Storage implements Storage {
             if (head(location).isPresent()) {
                 keys.add(location.key());
             }
-            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket())
-                    .prefix(location.prefix()).maxKeys(pageSize)).contents()) {
+            for (S3Object object : S3Listing.objects(s3, location, pageSize)) {
                 keys.add(object.key());
                 if (keys.size() == deleteBatch) {
                     deleteKeys(s3, location, keys);

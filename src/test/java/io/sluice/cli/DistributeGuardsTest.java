@@ -88,7 +88,7 @@ class DistributeGuardsTest {
     void distributeWithoutAStageTableSaysSoInsteadOfDoingNothing() {
         assertEquals(2, sluice.run("distribute"));
 
-        String stage = dir.resolve("lake/stage") + "/events";
+        String stage = "file:" + dir.resolve("lake/stage") + "/events";
         assertTrue(sluice.err().startsWith("error: there is no stage table at " + stage + ": nothing was parsed into"
                 + " this stage zone for dataset 'events'. Check --stage (or zones.stage in conf/local.yaml), or run"
                 + " 'sluice parse' first"), sluice.err());
@@ -107,7 +107,7 @@ class DistributeGuardsTest {
 
         assertEquals(1, sluice.run(outOfMemory, "parse"));
 
-        assertEquals("error: parse ran out of memory (java.lang.OutOfMemoryError) in task 1 in stage 3.0. Give it more:"
+        assertEquals("error: parse ran out of memory (java.lang.OutOfMemoryError) in task 1.0 in stage 3.0. Give it more:"
                 + " locally SLUICE_DRIVER_MEMORY=8g (the local runner's heap); on a cluster spark.executor.memory and"
                 + " spark.driver.memory (EMR step or Databricks cluster); or smaller batches (parse --max-files /"
                 + " --max-bytes)", sluice.err().lines().findFirst().orElseThrow());

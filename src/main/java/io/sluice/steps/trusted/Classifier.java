@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -27,10 +28,16 @@ final class Classifier {
     /** The column holding each row's {@link Action} name. */
     static final String ACTION = "_action";
 
-    private final TableShape shape;
+    /** Batches of at most this many keys are broadcast to pick the table's candidate rows. */
+    static final long BROADCAST_KEYS = 500_000;
 
-    Classifier(TableShape shape) {
+    private final TableShape shape;
+    private final long batchKeys;
+
+    /** @param batchKeys rows of the deduplicated batch: one per key */
+    Classifier(TableShape shape, long batchKeys) {
         this.shape = requireNonNull(shape, "shape is null");
+        this.batchKeys = batchKeys;
     }
 
     /**
@@ -45,15 +52,32 @@ final class Classifier {
         return tally(classified);
     }
 
+    /**
+     * The batch left-joined to the table's rows of the same keys. A batch of at most {@value #BROADCAST_KEYS}
+     * keys first picks the table's matching rows with a broadcast semi-join — one scan of the table's key
+     * columns and a hash probe per row, no shuffle or sort of the table — so the cost of a small batch into a
+     * large table stays near the cost of reading its key columns.
+     */
     private Dataset<Row> against(Dataset<Row> deduped, Dataset<Row> keys, List<String> scope) {
+        List<String> match = new ArrayList<>(shape.dedupKey());
+        Dataset<Row> candidates = keys;
+        if (batchKeys <= BROADCAST_KEYS) {
+            Dataset<Row> wanted = deduped.select(match.stream().map(k -> TableShape.column(k).as("_b_" + k))
+                    .toArray(Column[]::new));
+            Column same = lit(true);
+            for (String k : match) {
+                same = same.and(keys.col(TableShape.THEIRS + k).eqNullSafe(wanted.col("_b_" + k)));
+            }
+            candidates = keys.join(broadcast(wanted), same, "left_semi");
+        }
         Column on = lit(true);
-        for (String k : shape.dedupKey()) {
-            on = on.and(deduped.col(quoted(k)).eqNullSafe(keys.col(TableShape.THEIRS + k)));
+        for (String k : match) {
+            on = on.and(deduped.col(quoted(k)).eqNullSafe(candidates.col(TableShape.THEIRS + k)));
         }
         for (String p : scope) {
-            on = on.and(deduped.col(quoted(p)).eqNullSafe(keys.col(TableShape.THEIRS + "p_" + p)));
+            on = on.and(deduped.col(quoted(p)).eqNullSafe(candidates.col(TableShape.THEIRS + "p_" + p)));
         }
-        Dataset<Row> joined = deduped.join(keys, on, "left");
+        Dataset<Row> joined = deduped.join(candidates, on, "left");
         Column version = TableShape.column(shape.version());
         Column theirs = shape.theirVersion();
         Column laterIngested = ingestionOrder("").gt(ingestionOrder(TableShape.THEIRS));

@@ -8,6 +8,7 @@ import io.sluice.storage.StoredFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 import java.util.List;
 import java.util.Optional;
@@ -94,9 +95,18 @@ public final class TrustedWrite {
                     + " written as Parquet. Use --format parquet, or convert it once with CONVERT TO DELTA parquet.`"
                     + path + "` PARTITIONED BY (...)");
         }
+        Dataset<Row> deduped = shape.prepare(stageRows).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            long keys = labelled("deduplicate the batch", deduped::count);
+            return write(path, deduped, new Classifier(shape, keys), txnVersion, delta, hasData, parquet);
+        } finally {
+            deduped.unpersist();
+        }
+    }
+
+    private Result write(String path, Dataset<Row> deduped, Classifier classifier, Optional<Long> txnVersion,
+                         boolean delta, boolean hasData, boolean parquet) {
         long rowsPerFile = rowsPerFile(path, delta);
-        Classifier classifier = new Classifier(shape);
-        Dataset<Row> deduped = labelled("deduplicate the batch", () -> shape.prepare(stageRows));
         if (parquet) {
             ParquetTableWriter writer = new ParquetTableWriter(spark, shape, path, rowsPerFile);
             Optional<Dataset<Row>> touched = writer.touchedPartitions(deduped, hasData);

@@ -46,6 +46,8 @@ class DistributeGuardsTest {
     @Test
     void settingsThePlatformSetSurviveAMerge() throws IOException {
         RuntimeConfig conf = SPARK.conf();
+        List<String> absent = List.of("spark.databricks.delta.write.txnAppId", "spark.databricks.delta.write.txnVersion");
+        absent.forEach(key -> assertFalse(SPARK.sessionState().conf().contains(key), key));
         List<String> keys = List.of("spark.databricks.delta.schema.autoMerge.enabled", "spark.sql.files.maxRecordsPerFile",
                 "spark.databricks.delta.properties.defaults.enableDeletionVectors");
         conf.set(keys.get(0), "false");
@@ -59,11 +61,12 @@ class DistributeGuardsTest {
             assertTrue(sluice.out().contains("trusted: 0 new, 1 newer versions"), sluice.out());
 
             assertEquals(List.of("false", "777", "false"), keys.stream().map(conf::get).toList());
+            absent.forEach(key -> assertFalse(SPARK.sessionState().conf().contains(key), "a key absent before the"
+                    + " run is absent after it: " + key));
             assertEquals(2, SPARK.read().format("delta").load(dir.resolve("lake/trusted/events").toString()).count());
         } finally {
             keys.forEach(conf::unset);
         }
-        assertFalse(conf.getOption(keys.get(1)).isDefined(), "a key absent before is absent after");
     }
 
     @Test

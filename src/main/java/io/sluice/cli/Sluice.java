@@ -24,6 +24,7 @@ import java.util.function.Function;
                 DistributeCommand.class,
                 RunCommand.class,
                 RepartitionCommand.class,
+                MaintainCommand.class,
                 GenerateCommand.class,
                 SqlCommand.class,
                 DdlCommand.class,

@@ -10,6 +10,7 @@ import java.util.Map;
  * @param spark Spark settings applied when the platform (spark-submit, EMR, Databricks) has not set them
  * @param parse settings of the {@code parse} step
  * @param distribute settings of the {@code distribute} and {@code repartition} steps
+ * @param maintain settings of {@code maintain}: table upkeep
  * @param datasets dataset profiles by name
  */
 public record SluiceConfig(
@@ -17,12 +18,14 @@ public record SluiceConfig(
         LinkedHashMap<String, String> spark,
         ParseSettings parse,
         DistributeSettings distribute,
+        MaintainSettings maintain,
         LinkedHashMap<String, DatasetProfile> datasets) {
 
     public SluiceConfig {
         spark = spark == null ? new LinkedHashMap<>() : spark;
         parse = parse == null ? new ParseSettings(null, null) : parse;
         distribute = distribute == null ? new DistributeSettings(null, null, null) : distribute;
+        maintain = maintain == null ? new MaintainSettings(null) : maintain;
         datasets = datasets == null ? new LinkedHashMap<>() : datasets;
     }
 
@@ -37,7 +40,7 @@ public record SluiceConfig(
     }
 
     public SluiceConfig withZones(Zones newZones) {
-        return new SluiceConfig(newZones, spark, parse, distribute, datasets);
+        return new SluiceConfig(newZones, spark, parse, distribute, maintain, datasets);
     }
 
     public Map<String, String> sparkSettings() {
@@ -51,6 +54,7 @@ public record SluiceConfig(
         zones.validate(source);
         parse.validate(source);
         distribute.validate(source);
+        maintain.validate(source);
         datasets.forEach((name, profile) -> {
             if (profile == null) {
                 throw new ConfigException(source + ": datasets." + name + " is empty");

@@ -21,6 +21,14 @@ public final class Failures {
     }
 
     /**
+     * Whether a concurrent commit to the same Delta table made this one fail (Delta's conflict exceptions): the
+     * table is unchanged by the failed commit, and the work may be done again on the new version.
+     */
+    public static boolean concurrentCommit(Throwable failure) {
+        return chain(failure).stream().anyMatch(java.util.ConcurrentModificationException.class::isInstance);
+    }
+
+    /**
      * The first line of the failure's message and of each distinct cause, joined by {@code separator}: the root
      * cause is never hidden, and Spark's analysis errors lose the plan they append after the first line.
      */

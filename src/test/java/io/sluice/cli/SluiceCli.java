@@ -23,6 +23,7 @@ final class SluiceCli {
     private Instant now = Instant.parse("2019-08-23T09:10:00Z");
     private String out = "";
     private String err = "";
+    private java.util.function.Supplier<org.apache.spark.sql.SparkSession> session = SparkTestSession::get;
 
     /** @param extra arguments added to every data command, e.g. {@code --config FILE} */
     SluiceCli(Path lake, String... extra) {
@@ -33,6 +34,12 @@ final class SluiceCli {
     SluiceCli(String lake, String... extra) {
         this.lake = lake;
         this.extra = List.of(extra);
+    }
+
+    /** Runs the commands in {@code spark}, e.g. a new session of the shared context, as a second job would. */
+    SluiceCli in(org.apache.spark.sql.SparkSession spark) {
+        session = () -> spark;
+        return this;
     }
 
     void at(String instant) {
@@ -57,7 +64,7 @@ final class SluiceCli {
         StringWriter outText = new StringWriter();
         StringWriter errText = new StringWriter();
         Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-        CommandLine commandLine = Sluice.commandLine(new Sluice(settings -> SparkTestSession.get(), checkpoints, clock));
+        CommandLine commandLine = Sluice.commandLine(new Sluice(settings -> session.get(), checkpoints, clock));
         commandLine.setOut(new PrintWriter(outText));
         commandLine.setErr(new PrintWriter(errText));
         List<String> all = new ArrayList<>(List.of(args));

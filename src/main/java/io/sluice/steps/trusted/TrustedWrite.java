@@ -4,6 +4,7 @@ import io.delta.tables.DeltaTable;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.DistributeSettings;
 import io.sluice.lake.LakeLayout;
+import io.sluice.report.Failures;
 import io.sluice.storage.StoredFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,6 +27,7 @@ public final class TrustedWrite {
     public static final List<String> LINEAGE = TableShape.LINEAGE;
     /** Bytes a row is assumed to take in a table that does not exist yet, for file sizing. */
     private static final long ROW_BYTES_GUESS = 256;
+    private static final int CONCURRENT_COMMIT_ATTEMPTS = 3;
 
     private final SparkSession spark;
     private final LakeLayout lake;
@@ -82,6 +84,22 @@ public final class TrustedWrite {
      * @param txnVersion Delta transaction version of the write; empty to write without one (a replay)
      */
     public Result write(Dataset<Row> stageRows, Optional<Long> txnVersion) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return writeOnce(stageRows, txnVersion);
+            } catch (RuntimeException e) {
+                if (!Failures.concurrentCommit(e) || attempt == CONCURRENT_COMMIT_ATTEMPTS) {
+                    throw e;
+                }
+                // A compaction (maintain) or another writer committed files this write read: nothing of this
+                // attempt was committed, and the transaction id keeps a retry from applying the batch twice.
+                progress.accept("trusted: a concurrent commit changed files this write read; classifying again"
+                        + " against the new version (" + (attempt + 1) + " of " + CONCURRENT_COMMIT_ATTEMPTS + ")");
+            }
+        }
+    }
+
+    private Result writeOnce(Dataset<Row> stageRows, Optional<Long> txnVersion) {
         String path = lake.trustedTable(table);
         boolean delta = DeltaTable.isDeltaTable(spark, path);
         boolean hasData = hasData(path);

@@ -1,36 +1,55 @@
 #!/usr/bin/env bash
-# Benchmarks Sluice against the job one would write by hand in plain Spark, on generated events.
-#   submit/bench.sh [--events N] [--batch N] [--work DIR]
-#     --events N   events in the main input (default 2000000)
-#     --batch N    events in the incremental batch (default 100000)
-#     --work DIR   scratch directory, replaced piece by piece (default target/bench)
-# Measures, each in its own JVM started by submit/local.sh:
-#   1. plain Spark baseline: infer JSON, latest per event_id by row_number, Parquet partitioned like trusted
-#   2. sluice run (parse + distribute) of the same input into an empty lake
-#   3. sluice distribute of a further batch into the table of 2, and of the same batch into an empty table
-# and prints wall time, records/s, input MB/s, peak RSS and the files written; also to <work>/results.md.
+# Benchmarks Sluice against the job one would write by hand in plain Spark, on several shapes of generated events.
+#   submit/bench.sh [--events N] [--batch N] [--repeat R] [--shapes LIST] [--big-table N] [--quick] [--work DIR]
+#     --events N     events in each shape's input (default 1000000)
+#     --batch N      events in the incremental batch (default 100000)
+#     --repeat R     runs of each case; the median is reported (default 1; 3 for figures worth quoting)
+#     --shapes LIST  comma-separated, of: days30, days365, files2000, gzip (default: all)
+#     --big-table N  also distribute the batch into a table of N events built by one run (default: none)
+#     --quick        a tiny input, every shape once, for CI (timings at this size mean nothing)
+#     --work DIR     scratch directory, replaced piece by piece (default target/bench)
+# Shapes (sluice generate options): days30 = 30 days, 16 files (~500 partitions); days365 = 365 days, 16 files
+# (~6,000 partitions); files2000 = 365 days in 2,000 small files; gzip = 365 days, 16 gzip files.
+# For each shape, each in its own JVM started by submit/local.sh: (1) the plain Spark baseline: infer JSON, latest
+# per event_id by row_number, Parquet partitioned like trusted; (2) sluice run (parse + distribute) of the same input
+# into an empty lake. Then sluice distribute of a further batch into an empty table, into the days365 table, and into
+# the --big-table table. Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to
+# <work>/results.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-events=2000000
+events=1000000
 batch=100000
+repeat=1
+shapes=days30,days365,files2000,gzip
+big_table=0
 work=target/bench
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
   case $1 in
     --events) [[ $# -ge 2 ]] || fail "--events needs a value"; events=$2; shift 2 ;;
     --batch) [[ $# -ge 2 ]] || fail "--batch needs a value"; batch=$2; shift 2 ;;
+    --repeat) [[ $# -ge 2 ]] || fail "--repeat needs a value"; repeat=$2; shift 2 ;;
+    --shapes) [[ $# -ge 2 ]] || fail "--shapes needs a value"; shapes=$2; shift 2 ;;
+    --big-table) [[ $# -ge 2 ]] || fail "--big-table needs a value"; big_table=$2; shift 2 ;;
+    --quick) events=2000; batch=500; repeat=1; shift ;;
     --work) [[ $# -ge 2 ]] || fail "--work needs a value"; work=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fail "unknown argument: $1" ;;
   esac
 done
-[[ $events =~ ^[1-9][0-9]*$ ]] || fail "--events must be a positive integer, got '$events'"
-[[ $batch =~ ^[1-9][0-9]*$ ]] || fail "--batch must be a positive integer, got '$batch'"
+for n in events batch repeat; do
+  [[ ${!n} =~ ^[1-9][0-9]*$ ]] || fail "--$n must be a positive integer, got '${!n}'"
+done
+[[ $big_table =~ ^[0-9]+$ ]] || fail "--big-table must be a number of events, got '$big_table'"
+IFS=, read -r -a shape_list <<< "$shapes"
+for shape in "${shape_list[@]}"; do
+  case $shape in days30|days365|files2000|gzip) ;; *) fail "unknown shape '$shape' (days30, days365, files2000, gzip)" ;; esac
+done
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 logs=$work/logs
@@ -46,18 +65,20 @@ fi
 echo "== build (when sources changed)"
 submit/local.sh --version
 
-# generate DIR EVENTS SEED: writes DIR once per (events, seed); keeps its summary in DIR.summary.
+# generate DIR EVENTS SEED [OPTIONS...]: writes DIR once per (events, seed, options); keeps its summary in DIR.summary.
 generate() {
   local dir=$1 n=$2 seed=$3
-  local key="events=$n seed=$seed"
+  shift 3
+  local key="events=$n seed=$seed $*"
   if [[ -f $dir.summary && "$(head -1 "$dir.summary")" == "$key" ]]; then
     echo "== reusing $dir ($key)"
   else
     echo "== generate $key into $dir"
     rm -rf "$dir" "$dir.summary"
-    submit/local.sh generate --events "$n" --seed "$seed" --out "$dir" > "$logs/generate-$seed.log" \
-      || { cat "$logs/generate-$seed.log" >&2; fail "generate failed"; }
-    { echo "$key"; cat "$logs/generate-$seed.log"; } > "$dir.summary"
+    local log=$logs/generate-$(basename "$dir").log
+    submit/local.sh generate --events "$n" --seed "$seed" --out "$dir" "$@" > "$log" \
+      || { cat "$log" >&2; fail "generate failed"; }
+    { echo "$key"; cat "$log"; } > "$dir.summary"
   fi
   sed 1d "$dir.summary"
 }
@@ -127,56 +148,105 @@ fresh_lake() {
   cp "$2"/* "$1/landing/pending/"
 }
 
-input=$work/input
-generate "$input" "$events" 42
-records=$(summary_value "$input" records)
-bytes=$(summary_value "$input" bytes)
+# shape_options SHAPE: the generate options of a shape.
+shape_options() {
+  local small_files=2000
+  (( events < 200000 )) && small_files=$(( events / 100 > 20 ? events / 100 : 20 ))
+  case $1 in
+    days30) echo --days 30 --files 16 ;;
+    days365) echo --days 365 --files 16 ;;
+    files2000) echo --days 365 --files "$small_files" ;;
+    gzip) echo --days 365 --files 16 --layout gzip ;;
+  esac
+}
+
+# median NAME...: the median of the wall times of NAME-1..NAME-R, kept as wall[NAME]; rss and files from the last run.
+median_of() {
+  local name=$1 i values=()
+  for (( i = 1; i <= repeat; i++ )); do
+    [[ -z ${failed[$name-$i]:-} ]] || failed[$name]=1
+    values+=("${wall[$name-$i]}")
+  done
+  wall[$name]=$(printf '%s\n' "${values[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  rss[$name]=${rss[$name-$repeat]}
+  files[$name]=${files[$name-$repeat]:-}; median[$name]=${median[$name-$repeat]:-}
+  partitions[$name]=${partitions[$name-$repeat]:-}; per_partition[$name]=${per_partition[$name-$repeat]:-}
+}
+
+declare -A records_of bytes_of
+for shape in "${shape_list[@]}"; do
+  input=$work/input-$shape
+  # shellcheck disable=SC2046
+  generate "$input" "$events" 42 $(shape_options "$shape")
+  records_of[$shape]=$(summary_value "$input" records)
+  bytes_of[$shape]=$(summary_value "$input" bytes)
+  for (( i = 1; i <= repeat; i++ )); do
+    rm -rf "$work/baseline-$shape"
+    MAY_FAIL=1 measure "baseline-$shape-$i" env SLUICE_MAIN=io.sluice.bench.PlainSparkBaseline submit/local.sh \
+      "$input" "$work/baseline-$shape"
+    output_files "baseline-$shape-$i" "$work/baseline-$shape"
+    lake=$work/lake-$shape
+    fresh_lake "$lake" "$input"
+    mkdir -p "$work/reports"
+    # shellcheck disable=SC2046
+    MAY_FAIL=1 measure "run-$shape-$i" submit/local.sh run $(lake_options "$lake") \
+      --report "$work/reports/run-$shape-$i.json"
+    output_files "run-$shape-$i" "$lake/trusted"
+  done
+  median_of "baseline-$shape"
+  median_of "run-$shape"
+done
+
 batch_input=$work/batch
-generate "$batch_input" "$batch" 4242
+generate "$batch_input" "$batch" 4242 --days 365 --files 4
 batch_records=$(summary_value "$batch_input" records)
 batch_bytes=$(summary_value "$batch_input" bytes)
 
-# 1. The plain Spark baseline.
-rm -rf "$work/baseline"
-measure baseline env SLUICE_MAIN=io.sluice.bench.PlainSparkBaseline submit/local.sh "$input" "$work/baseline"
-output_files baseline "$work/baseline"
+# distribute_into NAME LAKE: parse the batch into LAKE, then measure its distribute (files: those it wrote).
+distribute_into() {
+  local name=$1 lake=$2 marker=$work/$1.marker
+  mkdir -p "$lake/landing/pending"
+  cp "$batch_input"/* "$lake/landing/pending/"
+  # shellcheck disable=SC2046
+  submit/local.sh parse $(lake_options "$lake") > "$logs/parse-$name.log" 2>&1 \
+    || { tail -25 "$logs/parse-$name.log" >&2; fail "parse of the batch for $name failed"; }
+  touch "$marker"
+  sleep 1
+  # shellcheck disable=SC2046
+  MAY_FAIL=1 measure "$name" submit/local.sh distribute $(lake_options "$lake") --report "$work/reports/$name.json"
+  output_files "$name" "$lake/trusted" "$marker"
+}
 
-# 2. sluice run into an empty lake.
-full=$work/lake-full
-fresh_lake "$full" "$input"
-mkdir -p "$work/reports"
-# shellcheck disable=SC2046
-measure run submit/local.sh run $(lake_options "$full") --report "$work/reports/run.json"
-output_files run "$full/trusted"
-
-# 3. The batch: parsed into both lakes, then distributed into the table of 2 and into an empty one.
-mkdir -p "$full/landing/pending"
-cp "$batch_input"/* "$full/landing/pending/"
-# shellcheck disable=SC2046
-measure parse-batch submit/local.sh parse $(lake_options "$full") --report "$work/reports/parse-batch.json"
-marker=$work/distribute.marker
-touch "$marker"
-sleep 1
-# shellcheck disable=SC2046
-MAY_FAIL=1 measure distribute-existing submit/local.sh distribute $(lake_options "$full") \
-  --report "$work/reports/distribute-existing.json"
-output_files distribute-existing "$full/trusted" "$marker"
-
-empty=$work/lake-empty
-fresh_lake "$empty" "$batch_input"
-# shellcheck disable=SC2046
-submit/local.sh parse $(lake_options "$empty") > "$logs/parse-empty.log" 2>&1 \
-  || { tail -25 "$logs/parse-empty.log" >&2; fail "parse into the empty lake failed"; }
-# shellcheck disable=SC2046
-MAY_FAIL=1 measure distribute-empty submit/local.sh distribute $(lake_options "$empty") \
-  --report "$work/reports/distribute-empty.json"
-output_files distribute-empty "$empty/trusted"
+rm -rf "$work/lake-empty"
+mkdir -p "$work/lake-empty" "$work/reports"
+distribute_into distribute-empty "$work/lake-empty"
+incremental=(distribute-empty)
+if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
+  distribute_into distribute-days365 "$work/lake-days365"
+  incremental+=(distribute-days365)
+fi
+if (( big_table > 0 )); then
+  big=$work/lake-big-$big_table
+  if [[ ! -f $big.built ]]; then
+    generate "$work/input-big" "$big_table" 77 --days 365
+    fresh_lake "$big" "$work/input-big"
+    # shellcheck disable=SC2046
+    submit/local.sh run $(lake_options "$big") > "$logs/build-big.log" 2>&1 \
+      || { tail -25 "$logs/build-big.log" >&2; fail "building the $big_table-event table failed"; }
+    touch "$big.built"
+  fi
+  # The big lake is used once: a copy keeps it reusable by the next invocation.
+  rm -rf "$work/lake-big-run"
+  cp -r "$big" "$work/lake-big-run"
+  distribute_into distribute-big "$work/lake-big-run"
+  incremental+=(distribute-big)
+fi
 
 # row NAME LABEL RECORDS BYTES: one line of the markdown table.
 row() {
   local name=$1 label=$2 n=$3 b=$4 w=${wall[$1]}
   if [[ -n ${failed[$name]:-} ]]; then
-    echo "| $label | FAILED after $w s, see $logs/$name.log | | | | | | | | | |"
+    echo "| $label | FAILED after $w s, see $logs/$name*.log | | | | | | | | | |"
     return
   fi
   awk -v label="$label" -v w="$w" -v n="$n" -v b="$b" -v rss="${rss[$name]}" -v f="${files[$name]:-}" \
@@ -184,9 +254,12 @@ row() {
       printf "| %s | %.1f | %d | %.0f | %.1f | %.2f | %d | %s | %s | %s | %s |\n",
         label, w, n, n / w, b / 1e6, b / 1e6 / w, rss, f, med, p, fpp }'
 }
+# ratio A B [NAMES...]: A / B to two decimals, n/a when a named case failed.
 ratio() {
-  [[ -z ${failed[distribute-existing]:-}${failed[distribute-empty]:-} || ${3:-} != incremental ]] || { echo n/a; return; }
-  awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'
+  local a=$1 b=$2 name
+  shift 2
+  for name in "$@"; do [[ -z ${failed[$name]:-} ]] || { echo n/a; return; }; done
+  awk -v a="$a" -v b="$b" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'
 }
 
 results=$work/results.md
@@ -194,31 +267,44 @@ results=$work/results.md
   echo "# Sluice benchmark"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, master ${SLUICE_MASTER:-local[*]}," \
-    "driver memory ${SLUICE_DRIVER_MEMORY:-4g}, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    "driver memory ${SLUICE_DRIVER_MEMORY:-4g}, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)," \
+    "median of $repeat run(s) per case"
   echo
-  echo "Input: $events events, $records records, $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB" \
-    "($input). Batch: $batch events, $batch_records records ($batch_input)."
+  echo "Each shape: $events events. Batch: $batch events, $batch_records records, 365 days ($batch_input)."
   echo
   echo "| case | wall s | records | records/s | input MB | MB/s | peak RSS MB | files | median file KB" \
     "| partitions | files/partition |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  row baseline "plain Spark baseline (Parquet)" "$records" "$bytes"
-  row run "sluice run (parse + distribute)" "$records" "$bytes"
-  row parse-batch "sluice parse, batch" "$batch_records" "$batch_bytes"
-  row distribute-existing "sluice distribute, batch into the table above" "$batch_records" "$batch_bytes"
+  for shape in "${shape_list[@]}"; do
+    row "baseline-$shape" "$shape: plain Spark baseline (Parquet)" "${records_of[$shape]}" "${bytes_of[$shape]}"
+    row "run-$shape" "$shape: sluice run (parse + distribute)" "${records_of[$shape]}" "${bytes_of[$shape]}"
+  done
   row distribute-empty "sluice distribute, batch into an empty table" "$batch_records" "$batch_bytes"
+  [[ -z ${wall[distribute-days365]:-} ]] \
+    || row distribute-days365 "sluice distribute, batch into the days365 table" "$batch_records" "$batch_bytes"
+  [[ -z ${wall[distribute-big]:-} ]] \
+    || row distribute-big "sluice distribute, batch into the $big_table-event table" "$batch_records" "$batch_bytes"
   echo
-  echo "- sluice run / baseline, wall time: $(ratio "${wall[run]}" "${wall[baseline]}")"
-  echo "- sluice run / baseline, peak RSS: $(ratio "${rss[run]}" "${rss[baseline]}")"
-  echo "- sluice run / baseline, files written: $(ratio "${files[run]}" "${files[baseline]}")"
-  echo "- incremental: distribute into the existing table / into an empty table, wall time:" \
-    "$(ratio "${wall[distribute-existing]}" "${wall[distribute-empty]}" incremental)"
+  echo "sluice run / plain Spark baseline, wall time (lower is better; the worst shape is the highest):"
+  echo
+  for shape in "${shape_list[@]}"; do
+    echo "- $shape: $(ratio "${wall[run-$shape]}" "${wall[baseline-$shape]}" "run-$shape" "baseline-$shape")"
+  done
+  echo
+  echo "Incremental, distribute of the batch / into an empty table, wall time:"
+  echo
+  for name in "${incremental[@]:1}"; do
+    echo "- $name: $(ratio "${wall[$name]}" "${wall[distribute-empty]}" "$name" distribute-empty)"
+  done
   echo
   echo "Wall time includes JVM and Spark start-up. Files: data files under the output, leaving out _delta_log," \
-    "_sluice and hidden files; for the batch into the existing table, only files written by that distribute" \
+    "_sluice and hidden files; for a batch into an existing table, only files written by that distribute" \
     "(files it replaced stay on disk until VACUUM). Records/s and MB/s are of the generated input records" \
     "and bytes, bad and duplicate records included. Logs and file listings: $logs."
 } > "$results"
 
 echo
 cat "$results"
+if (( ${#failed[@]} > 0 )); then
+  fail "failed cases: ${!failed[*]} (see $logs)"
+fi

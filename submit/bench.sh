@@ -305,6 +305,5 @@ results=$work/results.md
 
 echo
 cat "$results"
-if (( ${#failed[@]} > 0 )); then
-  fail "failed cases: ${!failed[*]} (see $logs)"
-fi
+failures="${!failed[*]}"
+[[ -z $failures ]] || fail "failed cases: $failures (see $logs)"

@@ -46,14 +46,14 @@ public final class ClusterLocations {
     }
 
     /**
-     * Fails when a Databricks job would install the jar from the DBFS root, where library installs are disabled by
-     * default from Databricks Runtime 15.1.
+     * Fails when a Databricks job would install the jar from the DBFS root: library installs from DBFS are disabled
+     * by default from Databricks Runtime 15.0 and removed from 16.0.
      */
     public static void requireDatabricksLibrary(String jar) {
         String lower = jar.toLowerCase(Locale.ROOT);
         if (lower.startsWith("dbfs:/") && !lower.startsWith("dbfs:/volumes/")) {
-            throw new ConfigException("--jar " + jar + " is in the DBFS root, from which Databricks Runtime 15.1 and"
-                    + " later install no libraries by default; upload the jar to a Unity Catalog volume and pass"
+            throw new ConfigException("--jar " + jar + " is in the DBFS root, from which Databricks Runtime 16.0 and"
+                    + " later install no libraries; upload the jar to a Unity Catalog volume and pass"
                     + " --jar /Volumes/<catalog>/<schema>/<volume>/sluice.jar (or a workspace file or cloud storage"
                     + " URI)");
         }

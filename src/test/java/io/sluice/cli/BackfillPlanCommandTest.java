@@ -232,7 +232,7 @@ class BackfillPlanCommandTest {
                 "--run-config", "/Workspace/sluice/databricks.yaml", "--cluster-source", "s3://bucket/history",
                 "--jar", "dbfs:/FileStore/sluice/sluice.jar"));
         assertEquals("error: --jar dbfs:/FileStore/sluice/sluice.jar is in the DBFS root, from which Databricks"
-                + " Runtime 15.1 and later install no libraries by default; upload the jar to a Unity Catalog volume"
+                + " Runtime 16.0 and later install no libraries; upload the jar to a Unity Catalog volume"
                 + " and pass --jar /Volumes/<catalog>/<schema>/<volume>/sluice.jar (or a workspace file or cloud"
                 + " storage URI)" + System.lineSeparator(), err.toString());
     }

@@ -55,6 +55,11 @@ class DatabricksModelsTest {
     }
 
     @Test
+    void thePlansRuntimeRunsJava17ByDefault() {
+        assertEquals(RUNTIME_JAVA.get(DatabricksPlan.SPARK_VERSION), DatabricksPlan.RUNTIME_JAVA);
+    }
+
+    @Test
     void plannedBackfillJobIsAJobsApiJobThatStartsOnTheRuntime() throws Exception {
         Path source = PlanRunner.history(dir, 3);
         Path config = PlanRunner.config(dir);

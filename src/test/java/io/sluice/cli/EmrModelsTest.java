@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +58,9 @@ class EmrModelsTest {
     @BeforeAll
     static void awsCli(@TempDir Path bin) throws Exception {
         Optional<Path> found = onPath("python3");
-        assumeTrue(found.isPresent(), "python3 is not on PATH: the AWS model checks need it");
+        if (found.isEmpty()) {
+            return;
+        }
         python = found.get();
         Run versions = run(List.of(python.toString(), CHECKER.toString(), "versions"), Map.of());
         if (versions.exit() != 0) {
@@ -71,6 +74,12 @@ class EmrModelsTest {
         Path aws = bin.resolve("aws");
         Files.writeString(aws, "#!/bin/sh\nexec '" + python + "' -m awscli \"$@\"\n");
         Files.setPosixFilePermissions(aws, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** Skipped, each test on its own so the report counts them, only when there is no python3 at all. */
+    @BeforeEach
+    void needsPython() {
+        assumeTrue(python != null, "python3 is not on PATH: the AWS model checks need it");
     }
 
     @Test

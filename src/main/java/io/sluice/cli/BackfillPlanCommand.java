@@ -186,9 +186,8 @@ final class BackfillPlanCommand implements Callable<Integer> {
             printer.println("fits:      " + s.fits().message());
             if (platform == Platform.EMR && s.type().memorySource() != InstanceType.MemorySource.EMR_DOCS) {
                 printer.println("note:      " + s.type().name() + "'s " + s.type().yarnMemoryMb() + " MB for containers"
-                        + " is not EMR's published default but " + (s.type().memorySource()
-                        == InstanceType.MemorySource.DERIVED ? "derived from its x86 sibling's" : "an estimate")
-                        + "; check yarn.nodemanager.resource.memory-mb on a node");
+                        + " is an estimate, not EMR's published default; check yarn.nodemanager.resource.memory-mb"
+                        + " on a node");
             }
         });
         printer.println("found:     " + scan.found().size() + " folder(s)" + sample(scan.found()));

@@ -18,8 +18,6 @@ public record InstanceType(String name, int vcpus, double memoryGiB, int yarnMem
     public enum MemorySource {
         /** EMR's published default {@code yarn.nodemanager.resource.memory-mb} for the type. */
         EMR_DOCS,
-        /** Scaled from an x86 sibling's published value: plan warns that it is not checked. */
-        DERIVED,
         /** A share of the node's memory: Databricks node types and types given by --vcpus and --memory-gib. */
         ESTIMATE
     }

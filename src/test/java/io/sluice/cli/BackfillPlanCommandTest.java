@@ -155,13 +155,12 @@ class BackfillPlanCommandTest {
     }
 
     @Test
-    void emrPlanOnADerivedGravitonTypeSaysSo() {
-        assertEquals(0, plan("--platform", "emr", "--instance-type", "r6g.4xlarge", "--nodes", "2",
-                "--jar", "s3://bucket/sluice.jar", "--cluster-source", "s3://bucket/history",
+    void emrPlanOnATypeTheCatalogLacksSaysItsMemoryIsAnEstimate() {
+        assertEquals(0, plan("--platform", "emr", "--instance-type", "m7g.4xlarge", "--vcpus", "16", "--memory-gib",
+                "64", "--nodes", "2", "--jar", "s3://bucket/sluice.jar", "--cluster-source", "s3://bucket/history",
                 "--run-config", "s3://bucket/conf/emr.yaml"), err.toString());
-        assertTrue(out.toString().contains("note:      r6g.4xlarge's 116288 MB for containers is not EMR's published"
-                + " default but derived from its x86 sibling's; check yarn.nodemanager.resource.memory-mb on a node"),
-                out.toString());
+        assertTrue(out.toString().contains("note:      m7g.4xlarge's 49152 MB for containers is an estimate, not EMR's"
+                + " published default; check yarn.nodemanager.resource.memory-mb on a node"), out.toString());
     }
 
     @Test

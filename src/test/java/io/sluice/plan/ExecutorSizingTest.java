@@ -62,7 +62,7 @@ class ExecutorSizingTest {
     @Test
     void twoC6g4xlargeFitEveryExecutorOnTheNodes() {
         ExecutorSizing sizing = size("c6g.4xlarge", 2);
-        assertEquals(new ExecutorSizing(catalog.find("c6g.4xlarge").orElseThrow(), 2, 5, 3, 6249, 695, 5, 50),
+        assertEquals(new ExecutorSizing(catalog.find("c6g.4xlarge").orElseThrow(), 2, 5, 3, 6307, 701, 5, 50),
                 sizing);
         assertTrue(sizing.executorsPerNode() * sizing.containerMb() <= sizing.type().yarnMemoryMb() * 9 / 10,
                 sizing.toString());

@@ -34,11 +34,14 @@ class InstanceCatalogTest {
         // Graviton: EMR publishes r6g.2xlarge at 54272 MB, below r5.2xlarge's 57344.
         assertEquals(new InstanceType("r6g.2xlarge", 8, 64, 54272, InstanceType.MemorySource.EMR_DOCS),
                 catalog.find("r6g.2xlarge").orElseThrow());
-        // The other Graviton sizes scale their x86 sibling by the same 53/56, rounded down to 32 MB, and say so.
-        assertEquals(new InstanceType("c6g.4xlarge", 16, 32, 23232, InstanceType.MemorySource.DERIVED),
+        assertEquals(new InstanceType("c6g.4xlarge", 16, 32, 23424, InstanceType.MemorySource.EMR_DOCS),
                 catalog.find("c6g.4xlarge").orElseThrow());
-        assertEquals(new InstanceType("m6g.12xlarge", 48, 192, 176384, InstanceType.MemorySource.DERIVED),
+        assertEquals(new InstanceType("m6g.12xlarge", 48, 192, 181248, InstanceType.MemorySource.EMR_DOCS),
                 catalog.find("m6g.12xlarge").orElseThrow());
+        assertEquals(new InstanceType("c6g.xlarge", 4, 8, 5632, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("c6g.xlarge").orElseThrow());
+        assertEquals(new InstanceType("m5.12xlarge", 48, 192, 188416, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("m5.12xlarge").orElseThrow());
         assertEquals(new InstanceType("i3.xlarge", 4, 30.5, 23296), catalog.find("i3.xlarge").orElseThrow());
         assertEquals(new InstanceType("Standard_DS4_v2", 8, 28, 21504),
                 catalog.find("Standard_DS4_v2").orElseThrow());
@@ -48,10 +51,16 @@ class InstanceCatalogTest {
     @Test
     void everyGravitonTypeOffersLessThanItsX86Sibling() {
         for (String size : List.of("xlarge", "2xlarge", "4xlarge", "12xlarge", "16xlarge")) {
-            for (String[] pair : List.of(new String[]{"m6g", "m5"}, new String[]{"r6g", "r5"})) {
+            for (String[] pair : List.of(new String[]{"m6g", "m5"}, new String[]{"r6g", "r5"},
+                    new String[]{"c6g", "c5"})) {
+                if (pair[0].equals("c6g") && !List.of("xlarge", "2xlarge", "4xlarge", "12xlarge").contains(size)) {
+                    continue;
+                }
                 int graviton = catalog.find(pair[0] + "." + size).orElseThrow().yarnMemoryMb();
                 int x86 = catalog.find(pair[1] + "." + size).orElseThrow().yarnMemoryMb();
                 assertTrue(graviton < x86 && graviton % 32 == 0, pair[0] + "." + size + ": " + graviton);
+                assertEquals(InstanceType.MemorySource.EMR_DOCS,
+                        catalog.find(pair[0] + "." + size).orElseThrow().memorySource());
             }
         }
     }

@@ -38,8 +38,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   <li>the API forms go through botocore's ParamValidator on the EMR (2009-03-31) and Scheduler models;</li>
  *   <li>each API file equals what the CLI's own EMR code builds from its CLI twin.</li>
  * </ul>
- * Needs python3 with the awscli and botocore packages, or them in target/pylib ({@code .ci/run} installs them);
- * skips only when there is no python3 at all.
+ * Needs python3 ({@code SLUICE_PYTHON}, else the first on PATH) with the awscli and botocore packages, or them in
+ * target/pylib ({@code .ci/run} picks or installs them); skips only when there is no python3 at all.
  */
 class EmrModelsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,7 +57,8 @@ class EmrModelsTest {
 
     @BeforeAll
     static void awsCli(@TempDir Path bin) throws Exception {
-        Optional<Path> found = onPath("python3");
+        String chosen = System.getenv("SLUICE_PYTHON");
+        Optional<Path> found = chosen != null && !chosen.isBlank() ? Optional.of(Path.of(chosen)) : onPath("python3");
         if (found.isEmpty()) {
             return;
         }

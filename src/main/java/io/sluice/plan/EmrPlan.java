@@ -26,6 +26,8 @@ import static java.util.Objects.requireNonNull;
 public final class EmrPlan {
     /** EMR release the clusters run: Spark 3.5 on Java 17. */
     public static final String RELEASE_LABEL = "emr-7.5.0";
+    /** Java release EMR 7.x runs applications with by default (EMR 6.x: 8); the jar is compiled for 17. */
+    public static final int RELEASE_JAVA = 17;
     /** EMR keeps at most this many pending or running steps per cluster. */
     public static final int MAX_ACTIVE_STEPS = 256;
     /** An idle cluster terminates after this many seconds, so a finished backfill stops costing. */

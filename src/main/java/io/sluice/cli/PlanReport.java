@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.plan.BackfillPlan;
-import io.sluice.plan.ExecutorSizing;
+import io.sluice.plan.ClusterSizing;
 import io.sluice.plan.FolderScan;
 import io.sluice.plan.Platform;
 
@@ -22,7 +22,7 @@ final class PlanReport {
     }
 
     static void write(Path file, Platform platform, BackfillPlan plan, FolderScan scan,
-                      Optional<ExecutorSizing> sizing, List<Path> written) {
+                      Optional<ClusterSizing> sizing, List<Path> written) {
         ObjectNode root = JSON.createObjectNode();
         root.put("command", "backfill-history plan");
         root.put("dataset", plan.dataset());

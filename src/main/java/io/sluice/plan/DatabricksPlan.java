@@ -13,12 +13,16 @@ import java.util.regex.Pattern;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A Databricks plan: {@code databricks-job.json} for the Jobs API 2.1, one job cluster per cluster, one task per
- * folder; the tasks of a cluster run one after the other and go on when one fails.
+ * A Databricks plan: {@code databricks-job.json}, a Jobs API 2.1 job for {@code databricks jobs create --json
+ * @databricks-job.json}: one job cluster per cluster, one task per folder; the tasks of a cluster run one after the
+ * other and go on when one fails. The jar is a library from a Unity Catalog volume (or a workspace file or cloud
+ * storage), run by a runtime whose default JVM runs Java 17 classes.
  */
 public final class DatabricksPlan {
-    /** Databricks runtime of the job clusters: Spark 3.5, Scala 2.12. */
-    public static final String SPARK_VERSION = "15.4.x-scala2.12";
+    /** Databricks runtime of the job clusters: 16.4 LTS, Spark 3.5, Scala 2.12, JDK 17 by default. */
+    public static final String SPARK_VERSION = "16.4.x-scala2.12";
+    /** Java release the runtime's JVM runs by default: the jar is compiled for 17 (15.4 LTS defaults to 8). */
+    public static final int RUNTIME_JAVA = 17;
     /** A job holds at most this many tasks. */
     public static final int MAX_TASKS = 1000;
     /** What a task key may be. */
@@ -29,9 +33,9 @@ public final class DatabricksPlan {
     private static final Pattern NOT_KEY_CHARACTER = Pattern.compile("[^A-Za-z0-9_-]");
 
     private final BackfillPlan plan;
-    private final ExecutorSizing sizing;
+    private final DatabricksSizing sizing;
 
-    public DatabricksPlan(BackfillPlan plan, ExecutorSizing sizing) {
+    public DatabricksPlan(BackfillPlan plan, DatabricksSizing sizing) {
         this.plan = requireNonNull(plan, "plan is null");
         this.sizing = requireNonNull(sizing, "sizing is null");
     }
@@ -89,9 +93,10 @@ public final class DatabricksPlan {
         ObjectNode cluster = jobCluster.putObject("new_cluster");
         cluster.put("spark_version", SPARK_VERSION);
         cluster.put("node_type_id", sizing.type().name());
+        cluster.put("driver_node_type_id", sizing.type().name());
         cluster.put("num_workers", sizing.nodes());
         // Databricks places one executor per worker itself; only the parallelism settings carry over.
-        cluster.set("spark_conf", PlanJson.properties(sizing.parallelismProperties()));
+        cluster.set("spark_conf", PlanJson.properties(sizing.sparkProperties()));
         return jobCluster;
     }
 

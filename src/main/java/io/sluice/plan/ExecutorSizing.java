@@ -6,8 +6,10 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Executors for a cluster of identical nodes: five cores each, one core per node left to the OS and the node
- * manager, the node's container memory split evenly, and one executor slot given to the driver (cluster mode).
+ * Executors for an EMR cluster of identical nodes under YARN: five cores each, one core per node left to the OS and
+ * the node manager, {@value #HEADROOM_PERCENT}% of each node's container memory left free for other containers,
+ * the rest split evenly, and one executor slot given to the driver (cluster mode: the driver is the application
+ * master's container).
  *
  * @param type the nodes' instance type
  * @param nodes worker nodes (EMR core nodes, Databricks workers)
@@ -19,7 +21,7 @@ import static java.util.Objects.requireNonNull;
  * @param parallelism {@code spark.default.parallelism} and {@code spark.sql.shuffle.partitions}
  */
 public record ExecutorSizing(InstanceType type, int nodes, int executorCores, int executorsPerNode, int heapMb,
-                             int overheadMb, int instances, int parallelism) {
+                             int overheadMb, int instances, int parallelism) implements ClusterSizing {
     /** Cores per executor: more starves HDFS/S3 client threads, fewer wastes memory on per-JVM overhead. */
     public static final int CORES_PER_EXECUTOR = 5;
     /** Percent of an executor's container that is heap; the rest is overhead (off-heap, netty, JVM). */
@@ -29,6 +31,12 @@ public record ExecutorSizing(InstanceType type, int nodes, int executorCores, in
      * (32 on EMR); a container size that is not a multiple would be rounded past the node's memory.
      */
     public static final int YARN_ALLOCATION_MB = 32;
+    /**
+     * Percent of each node's YARN memory no executor takes: room for another step's application master, a YARN
+     * service container, and a node whose real {@code yarn.nodemanager.resource.memory-mb} is a little below the
+     * catalog's. Without it a single extra container leaves an executor pending for the whole run.
+     */
+    public static final int HEADROOM_PERCENT = 10;
 
     public ExecutorSizing {
         requireNonNull(type, "type is null");
@@ -43,11 +51,16 @@ public record ExecutorSizing(InstanceType type, int nodes, int executorCores, in
         int usableCores = Math.max(1, type.vcpus() - 1);
         int cores = Math.min(CORES_PER_EXECUTOR, usableCores);
         int perNode = Math.max(1, usableCores / CORES_PER_EXECUTOR);
-        int containerMb = type.yarnMemoryMb() / perNode / YARN_ALLOCATION_MB * YARN_ALLOCATION_MB;
+        int containerMb = usableMemoryMb(type) / perNode / YARN_ALLOCATION_MB * YARN_ALLOCATION_MB;
         int heap = containerMb * HEAP_PERCENT / 100;
         int instances = perNode * nodes - 1;
         return new ExecutorSizing(type, nodes, cores, perNode, heap, containerMb - heap, instances,
                 2 * cores * instances);
+    }
+
+    /** The memory of one node that executors may take: all but the headroom, MB. */
+    static int usableMemoryMb(InstanceType type) {
+        return (int) ((long) type.yarnMemoryMb() * (100 - HEADROOM_PERCENT) / 100);
     }
 
     /** Memory of one executor's YARN container, MB. */
@@ -56,6 +69,7 @@ public record ExecutorSizing(InstanceType type, int nodes, int executorCores, in
     }
 
     /** Whether the executors and the driver fit the nodes, and why not. */
+    @Override
     public Fit fits() {
         long slots = instances + 1L;
         long requestedMb = slots * containerMb();
@@ -66,6 +80,10 @@ public record ExecutorSizing(InstanceType type, int nodes, int executorCores, in
             return new Fit(false, nodes + " x " + type.name() + " hold " + slots + " executor slot(s), all taken by"
                     + " the driver; use more --nodes or a larger --instance-type");
         }
+        if ((long) executorsPerNode * containerMb() > usableMemoryMb(type)) {
+            return new Fit(false, executorsPerNode + " containers of " + containerMb() + " MB overflow the "
+                    + usableMemoryMb(type) + " MB a " + type.name() + " offers below the headroom");
+        }
         if (requestedMb > offeredMb) {
             return new Fit(false, "executors and driver need " + requestedMb + " MB, " + nodes + " x " + type.name()
                     + " offer " + offeredMb + " MB");
@@ -74,11 +92,13 @@ public record ExecutorSizing(InstanceType type, int nodes, int executorCores, in
             return new Fit(false, "executors and driver need " + requestedCores + " cores, " + nodes + " x "
                     + type.name() + " offer " + offeredCores);
         }
-        return new Fit(true, instances + " executors + driver use " + requestedMb + " of " + offeredMb + " MB and "
-                + requestedCores + " of " + offeredCores + " cores");
+        return new Fit(true, instances + " executors + driver use " + requestedMb + " of " + offeredMb + " MB ("
+                + (offeredMb - requestedMb) + " MB left for other containers) and " + requestedCores + " of "
+                + offeredCores + " cores");
     }
 
     /** The Spark settings of this sizing, as {@code spark-defaults} wants them: every value a string. */
+    @Override
     public Map<String, String> sparkProperties() {
         Map<String, String> properties = new LinkedHashMap<>();
         // A fixed number of executors: dynamic allocation (on by default on EMR) would ignore the sizing.
@@ -103,6 +123,7 @@ public record ExecutorSizing(InstanceType type, int nodes, int executorCores, in
     }
 
     /** One line for the plan summary. */
+    @Override
     public String describe() {
         return String.format("%d x %s (%d vCPU, %d MB for containers): %d executor(s) per node, %d instances,"
                         + " %d cores, %d MB heap + %d MB overhead each, parallelism %d",

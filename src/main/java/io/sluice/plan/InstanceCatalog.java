@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -18,7 +19,7 @@ import static java.util.Objects.requireNonNull;
 
 /** The EMR instance types and Databricks node types Sluice can size executors for, by name. */
 public final class InstanceCatalog {
-    /** Resource holding the standard catalog: {@code name,vcpus,memory_gib,container_memory_mb} lines. */
+    /** Resource holding the standard catalog: {@code name,vcpus,memory_gib,container_memory_mb,source} lines. */
     public static final String RESOURCE = "/io/sluice/plan/instance-types.csv";
     /**
      * Share of a node's memory left to containers for a type the catalog does not know: AWS's YARN defaults
@@ -52,12 +53,13 @@ public final class InstanceCatalog {
                 continue;
             }
             String[] cells = line.split(",");
-            if (cells.length != 4) {
+            if (cells.length != 5) {
                 throw new IllegalStateException(RESOURCE + ": expected name,vcpus,memory_gib,container_memory_mb,"
-                        + " got '" + line + "'");
+                        + "source, got '" + line + "'");
             }
             InstanceType type = new InstanceType(cells[0].trim(), Integer.parseInt(cells[1].trim()),
-                    Double.parseDouble(cells[2].trim()), Integer.parseInt(cells[3].trim()));
+                    Double.parseDouble(cells[2].trim()), Integer.parseInt(cells[3].trim()),
+                    InstanceType.MemorySource.valueOf(cells[4].trim().toUpperCase(Locale.ROOT).replace('-', '_')));
             types.put(type.name(), type);
         }
         return new InstanceCatalog(types);

@@ -76,7 +76,8 @@ public final class LocalPlan {
         return lines;
     }
 
-    private static String quote(String argument) {
+    /** {@code argument} as one shell word: as is when safe, else in single quotes. */
+    static String quote(String argument) {
         return SHELL_SAFE.matcher(argument).matches() ? argument : "'" + argument.replace("'", "'\\''") + "'";
     }
 }

@@ -89,74 +89,121 @@ class BackfillPlanCommandTest {
     }
 
     @Test
-    void emrPlanHasTheClusterAndOneStepFilePerCluster() throws Exception {
+    void emrPlanHasTheCreateClusterScriptAndStepFilesInCliAndApiForm() throws Exception {
         assertEquals(0, plan("--platform", "emr", "--instance-type", "c5.4xlarge", "--nodes", "2", "--clusters", "2",
-                "--jar", "s3://bucket/sluice.jar"), err.toString());
+                "--jar", "s3://bucket/sluice.jar", "--cluster-source", "s3://bucket/history",
+                "--run-config", "s3://bucket/conf/emr.yaml"), err.toString());
 
         try (Stream<Path> files = Files.list(dir.resolve("plan"))) {
-            assertEquals(List.of("emr-cluster.json", "emr-steps-cluster-1.json", "emr-steps-cluster-2.json"),
+            assertEquals(List.of("emr-configurations.json", "emr-create-cluster.sh", "emr-steps-cluster-1-api.json",
+                            "emr-steps-cluster-1.json", "emr-steps-cluster-2-api.json", "emr-steps-cluster-2.json"),
                     files.map(f -> f.getFileName().toString()).sorted().toList());
         }
-        JsonNode cluster = read("emr-cluster.json");
-        assertEquals("emr-7.5.0", cluster.get("ReleaseLabel").asText());
-        assertEquals("Spark", cluster.get("Applications").get(0).get("Name").asText());
-        JsonNode groups = cluster.get("Instances").get("InstanceGroups");
-        assertEquals("MASTER", groups.get(0).get("InstanceRole").asText());
-        assertEquals("CORE", groups.get(1).get("InstanceRole").asText());
-        assertEquals("c5.4xlarge", groups.get(1).get("InstanceType").asText());
-        assertTrue(groups.get(1).get("InstanceCount").isInt());
-        assertEquals(2, groups.get(1).get("InstanceCount").asInt());
-        assertTrue(cluster.get("Instances").get("KeepJobFlowAliveWhenNoSteps").isBoolean());
-        JsonNode defaults = cluster.get("Configurations").get(0);
+        JsonNode configurations = read("emr-configurations.json");
+        JsonNode defaults = configurations.get(0);
         assertEquals("spark-defaults", defaults.get("Classification").asText());
         assertEquals("5", defaults.get("Properties").get("spark.executor.instances").asText());
-        assertEquals("7372m", defaults.get("Properties").get("spark.executor.memory").asText());
+        assertEquals("6624m", defaults.get("Properties").get("spark.executor.memory").asText());
         defaults.get("Properties").forEach(value -> assertTrue(value.isTextual(), value.toString()));
-        assertEquals("false",
-                cluster.get("Configurations").get(1).get("Properties").get("maximizeResourceAllocation").asText());
-        assertEquals("EMR_EC2_DefaultRole", cluster.get("JobFlowRole").asText());
-        assertEquals("EMR_DefaultRole", cluster.get("ServiceRole").asText());
-        assertTrue(cluster.get("VisibleToAllUsers").asBoolean());
+        assertEquals("false", configurations.get(1).get("Properties").get("maximizeResourceAllocation").asText());
 
+        Path script = dir.resolve("plan").resolve("emr-create-cluster.sh");
+        assertTrue(Files.isExecutable(script));
+        String text = Files.readString(script);
+        for (String line : List.of("aws emr create-cluster \\", "  --release-label emr-7.5.0 \\",
+                "  --applications Name=Spark \\",
+                "  --instance-groups InstanceGroupType=MASTER,InstanceCount=1,InstanceType=c5.4xlarge \\",
+                "    InstanceGroupType=CORE,InstanceCount=2,InstanceType=c5.4xlarge \\",
+                "  --configurations \"file://$here/emr-configurations.json\" \\",
+                "  --steps \"file://$here/emr-steps-cluster-$k.json\" \\",
+                "  --auto-termination-policy IdleTimeout=3600 \\", "  --use-default-roles \\", "clusters=2")) {
+            assertTrue(text.contains(line + "\n"), line + " in\n" + text);
+        }
+
+        List<String> expectedArgs = List.of("spark-submit", "--deploy-mode", "cluster", "--class",
+                "io.sluice.cli.Sluice", "s3://bucket/sluice.jar", "backfill-history", "run", "--folder",
+                "00_CheckoutOrder", "--source", "s3://bucket/history", "--dataset", "orders", "--config",
+                "s3://bucket/conf/emr.yaml");
         JsonNode steps = read("emr-steps-cluster-1.json");
         assertEquals(2, steps.size());
         JsonNode step = steps.get(0);
+        assertEquals(List.of("Type", "Name", "ActionOnFailure", "Jar", "Args"), fieldNames(step));
+        assertEquals("CUSTOM_JAR", step.get("Type").asText());
+        assertEquals("backfill-history orders 00_CheckoutOrder", step.get("Name").asText());
         assertEquals("CONTINUE", step.get("ActionOnFailure").asText());
-        assertEquals("command-runner.jar", step.get("HadoopJarStep").get("Jar").asText());
-        assertEquals(List.of("spark-submit", "--deploy-mode", "cluster", "--class", "io.sluice.cli.Sluice",
-                        "s3://bucket/sluice.jar", "backfill-history", "run", "--folder", "00_CheckoutOrder",
-                        "--source", source.toString(), "--dataset", "orders", "--config", config.toString()),
-                strings(step.get("HadoopJarStep").get("Args")));
+        assertEquals("command-runner.jar", step.get("Jar").asText());
+        assertEquals(expectedArgs, strings(step.get("Args")));
         // Round-robin: folders 1 and 3 on cluster 1, 2 and 4 on cluster 2.
-        assertEquals("01_FulfillmentOrder", strings(steps.get(1).get("HadoopJarStep").get("Args")).get(9));
+        assertEquals("01_FulfillmentOrder", strings(steps.get(1).get("Args")).get(9));
         JsonNode second = read("emr-steps-cluster-2.json");
         assertEquals(List.of("00_FulfillmentOrder", "1F_CheckoutOrder"),
-                List.of(strings(second.get(0).get("HadoopJarStep").get("Args")).get(9),
-                        strings(second.get(1).get("HadoopJarStep").get("Args")).get(9)));
+                List.of(strings(second.get(0).get("Args")).get(9), strings(second.get(1).get("Args")).get(9)));
+
+        JsonNode api = read("emr-steps-cluster-1-api.json").get(0);
+        assertEquals(List.of("Name", "ActionOnFailure", "HadoopJarStep"), fieldNames(api));
+        assertEquals("command-runner.jar", api.get("HadoopJarStep").get("Jar").asText());
+        assertEquals(expectedArgs, strings(api.get("HadoopJarStep").get("Args")));
 
         String summary = out.toString();
         assertTrue(summary.contains("sizing:    2 x c5.4xlarge (16 vCPU, 24576 MB for containers): 3 executor(s) per"
-                + " node, 5 instances, 5 cores, 7372 MB heap + 820 MB overhead each, parallelism 50"), summary);
+                + " node, 5 instances, 5 cores, 6624 MB heap + 736 MB overhead each, parallelism 50"), summary);
         assertTrue(summary.contains("found:     4 folder(s): 00_CheckoutOrder, 00_FulfillmentOrder,"
                 + " 01_FulfillmentOrder, 1F_CheckoutOrder"), summary);
         assertTrue(summary.contains("missing:   508 expected folder(s): 01_CheckoutOrder, 02_CheckoutOrder"), summary);
         assertTrue(summary.contains("anomalies: 2 entr(y/ies): notes.txt, tmp/"), summary);
+        assertTrue(!summary.contains("note:"), summary);
     }
 
     @Test
-    void databricksPlanIsOneJobWithValidTaskKeys() throws Exception {
+    void emrPlanOnATypeTheCatalogLacksSaysItsMemoryIsAnEstimate() {
+        assertEquals(0, plan("--platform", "emr", "--instance-type", "m7g.4xlarge", "--vcpus", "16", "--memory-gib",
+                "64", "--nodes", "2", "--jar", "s3://bucket/sluice.jar", "--cluster-source", "s3://bucket/history",
+                "--run-config", "s3://bucket/conf/emr.yaml"), err.toString());
+        assertTrue(out.toString().contains("note:      m7g.4xlarge's 49152 MB for containers is an estimate, not EMR's"
+                + " published default; check yarn.nodemanager.resource.memory-mb on a node"), out.toString());
+    }
+
+    @Test
+    void emrPlanRefusesPathsOfThisMachine() {
+        assertEquals(2, plan("--platform", "emr", "--instance-type", "c5.4xlarge", "--nodes", "2",
+                "--jar", "s3://bucket/sluice.jar", "--run-config", "s3://bucket/conf/emr.yaml"));
+        assertEquals("error: --source " + source + " is a path on this machine, which an EMR cluster cannot read; pass"
+                + " --cluster-source with the history's root as the cluster reads it (for example s3://bucket/history)"
+                + System.lineSeparator(), err.toString());
+        assertTrue(Files.notExists(dir.resolve("plan")), "nothing written");
+
+        err.getBuffer().setLength(0);
+        assertEquals(2, plan("--platform", "emr", "--instance-type", "c5.4xlarge", "--nodes", "2",
+                "--jar", "s3://bucket/sluice.jar", "--cluster-source", "s3://bucket/history"));
+        assertEquals("error: --config " + config + " is a path on this machine, which an EMR cluster cannot read;"
+                + " upload the config and pass --run-config with its location as the cluster reads it (for example"
+                + " s3://bucket/conf/emr.yaml)" + System.lineSeparator(), err.toString());
+
+        err.getBuffer().setLength(0);
+        assertEquals(2, plan("--platform", "emr", "--instance-type", "c5.4xlarge", "--nodes", "2",
+                "--jar", "file:///tmp/sluice.jar", "--cluster-source", "s3://bucket/history",
+                "--run-config", "s3://bucket/conf/emr.yaml"));
+        assertTrue(err.toString().startsWith("error: --jar file:///tmp/sluice.jar is a path on this machine"),
+                err.toString());
+    }
+
+    @Test
+    void databricksPlanIsOneJobOn164WithTheJarFromAVolume() throws Exception {
         assertEquals(0, plan("--platform", "databricks", "--instance-type", "i3.xlarge", "--nodes", "4",
-                "--run-config", "/Workspace/sluice/databricks.yaml", "--jar", "dbfs:/jars/sluice.jar"), err.toString());
+                "--run-config", "/Workspace/sluice/databricks.yaml", "--cluster-source", "s3://bucket/history",
+                "--jar", "/Volumes/main/sluice/jars/sluice.jar"), err.toString());
 
         JsonNode job = read("databricks-job.json");
         assertEquals(1, job.get("max_concurrent_runs").asInt());
         JsonNode cluster = job.get("job_clusters").get(0);
         assertEquals("cluster_1", cluster.get("job_cluster_key").asText());
-        assertEquals("15.4.x-scala2.12", cluster.get("new_cluster").get("spark_version").asText());
+        assertEquals("16.4.x-scala2.12", cluster.get("new_cluster").get("spark_version").asText());
         assertEquals("i3.xlarge", cluster.get("new_cluster").get("node_type_id").asText());
+        assertEquals("i3.xlarge", cluster.get("new_cluster").get("driver_node_type_id").asText());
         assertTrue(cluster.get("new_cluster").get("num_workers").isInt());
         assertEquals(4, cluster.get("new_cluster").get("num_workers").asInt());
-        cluster.get("new_cluster").get("spark_conf").forEach(value -> assertTrue(value.isTextual(), value.toString()));
+        assertEquals("{\"spark.default.parallelism\":\"32\",\"spark.sql.shuffle.partitions\":\"32\"}",
+                cluster.get("new_cluster").get("spark_conf").toString());
 
         JsonNode tasks = job.get("tasks");
         assertEquals(4, tasks.size());
@@ -165,15 +212,34 @@ class BackfillPlanCommandTest {
             assertTrue(key.matcher(task.get("task_key").asText()).matches(), task.get("task_key").asText());
             assertEquals("cluster_1", task.get("job_cluster_key").asText());
             assertEquals("io.sluice.cli.Sluice", task.get("spark_jar_task").get("main_class_name").asText());
-            assertEquals("dbfs:/jars/sluice.jar", task.get("libraries").get(0).get("jar").asText());
+            assertEquals("/Volumes/main/sluice/jars/sluice.jar", task.get("libraries").get(0).get("jar").asText());
             assertEquals(2, task.get("max_retries").asInt());
             assertTrue(task.get("retry_on_timeout").asBoolean());
         });
         assertEquals(List.of("backfill-history", "run", "--folder", "01_FulfillmentOrder", "--source",
-                        source.toString(), "--dataset", "orders", "--config", "/Workspace/sluice/databricks.yaml"),
+                        "s3://bucket/history", "--dataset", "orders", "--config", "/Workspace/sluice/databricks.yaml"),
                 strings(tasks.get(2).get("spark_jar_task").get("parameters")));
         assertEquals("backfill_00_FulfillmentOrder", tasks.get(2).get("depends_on").get(0).get("task_key").asText());
         assertEquals("ALL_DONE", tasks.get(2).get("run_if").asText());
+        assertTrue(out.toString().contains("sizing:    4 x i3.xlarge workers (4 vCPU, 30.5 GiB) + a i3.xlarge driver"
+                + " node: one executor per worker with 4 cores, 16 task slots, parallelism 32"), out.toString());
+    }
+
+    @Test
+    void databricksPlanRefusesAJarInTheDbfsRoot() {
+        assertEquals(2, plan("--platform", "databricks", "--instance-type", "i3.xlarge", "--nodes", "4",
+                "--run-config", "/Workspace/sluice/databricks.yaml", "--cluster-source", "s3://bucket/history",
+                "--jar", "dbfs:/FileStore/sluice/sluice.jar"));
+        assertEquals("error: --jar dbfs:/FileStore/sluice/sluice.jar is in the DBFS root, from which Databricks"
+                + " Runtime 16.0 and later install no libraries; upload the jar to a Unity Catalog volume"
+                + " and pass --jar /Volumes/<catalog>/<schema>/<volume>/sluice.jar (or a workspace file or cloud"
+                + " storage URI)" + System.lineSeparator(), err.toString());
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

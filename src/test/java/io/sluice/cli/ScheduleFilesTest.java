@@ -21,20 +21,12 @@ class ScheduleFilesTest {
 
     @Test
     void emrStepsRunParseThenRepartitionWithArgumentsTheCliAccepts() throws IOException {
-        JsonNode steps = JSON.readTree(Path.of("submit/emr/hourly-steps.json").toFile());
-        List<String> commands = new ArrayList<>();
-        for (JsonNode step : steps) {
-            assertEquals("CONTINUE", step.get("ActionOnFailure").asText());
-            assertEquals("command-runner.jar", step.get("HadoopJarStep").get("Jar").asText());
-            List<String> args = new ArrayList<>();
-            step.get("HadoopJarStep").get("Args").forEach(arg -> args.add(arg.asText()));
-            assertEquals(List.of("spark-submit", "--deploy-mode", "cluster", "--class", "io.sluice.cli.Sluice"),
-                    args.subList(0, 5));
-            assertTrue(args.get(5).endsWith(".jar"), args.toString());
-            List<String> sluice = args.subList(6, args.size());
-            commands.add(parsedCommand(sluice));
-        }
-        assertEquals(List.of("parse", "repartition"), commands);
+        // CLI form (aws emr add-steps): Jar and Args at the top; API form (Scheduler, boto3): inside HadoopJarStep.
+        // EmrModelsTest checks both forms against the AWS CLI and botocore; this checks what Sluice makes of them.
+        JsonNode cli = JSON.readTree(Path.of("submit/emr/hourly-steps.json").toFile());
+        JsonNode api = JSON.readTree(Path.of("submit/emr/hourly-steps-api.json").toFile());
+        assertEquals(List.of("parse", "repartition"), commands(cli, step -> step));
+        assertEquals(List.of("parse", "repartition"), commands(api, step -> step.get("HadoopJarStep")));
 
         JsonNode schedule = JSON.readTree(Path.of("submit/emr/hourly-schedule.json").toFile());
         assertEquals("cron(5 * * * ? *)", schedule.get("ScheduleExpression").asText());
@@ -47,6 +39,7 @@ class ScheduleFilesTest {
         assertEquals(1, job.get("max_concurrent_runs").asInt());
         assertTrue(job.get("schedule").get("quartz_cron_expression").isTextual());
         JsonNode cluster = job.get("job_clusters").get(0).get("new_cluster");
+        assertEquals("16.4.x-scala2.12", cluster.get("spark_version").asText());
         assertTrue(cluster.get("node_type_id").isTextual() && cluster.get("num_workers").isInt());
         assertTrue(cluster.get("spark_env_vars").get("SLUICE_PII_KEY").asText().startsWith("{{secrets/"));
         List<String> commands = new ArrayList<>();
@@ -54,7 +47,7 @@ class ScheduleFilesTest {
             JsonNode jar = task.get("spark_jar_task");
             assertEquals("io.sluice.cli.Sluice", jar.get("main_class_name").asText());
             assertTrue(task.get("max_retries").isInt());
-            assertTrue(task.get("libraries").get(0).get("jar").asText().endsWith(".jar"));
+            assertTrue(task.get("libraries").get(0).get("jar").asText().matches("/Volumes/.*\\.jar"));
             List<String> args = new ArrayList<>();
             jar.get("parameters").forEach(arg -> args.add(arg.asText()));
             commands.add(parsedCommand(args));
@@ -70,6 +63,21 @@ class ScheduleFilesTest {
             assertEquals(List.of("Id"), config.dataset("orders").recordKey(), name);
             assertEquals(List.of("year", "month", "day"), config.dataset("orders").partitions(), name);
         }
+    }
+
+    private static List<String> commands(JsonNode steps, java.util.function.UnaryOperator<JsonNode> jarStep) {
+        List<String> commands = new ArrayList<>();
+        for (JsonNode step : steps) {
+            assertEquals("CONTINUE", step.get("ActionOnFailure").asText());
+            assertEquals("command-runner.jar", jarStep.apply(step).get("Jar").asText());
+            List<String> args = new ArrayList<>();
+            jarStep.apply(step).get("Args").forEach(arg -> args.add(arg.asText()));
+            assertEquals(List.of("spark-submit", "--deploy-mode", "cluster", "--class", "io.sluice.cli.Sluice"),
+                    args.subList(0, 5));
+            assertTrue(args.get(5).endsWith(".jar"), args.toString());
+            commands.add(parsedCommand(args.subList(6, args.size())));
+        }
+        return commands;
     }
 
     /** Parses {@code args} as the CLI would, without running anything; returns the subcommand's name. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExecutorSizingTest {
     private final InstanceCatalog catalog = InstanceCatalog.standard();
@@ -15,22 +16,23 @@ class ExecutorSizingTest {
     }
 
     @Test
-    void twoC54xlargeHoldFiveExecutorsNotFortySeven() {
-        // 16 vCPU: (16 - 1) / 5 = 3 executors per node; 24576 / 3 = 8192 MB each; 3 x 2 - 1 = 5 instances.
+    void twoC54xlargeHoldFiveExecutorsAndLeaveHeadroom() {
+        // 16 vCPU: (16 - 1) / 5 = 3 executors per node; 90% of 24576 = 22118 MB; / 3 = 7372, down to 32 MB: 7360
+        // = 6624 heap + 736 overhead; 3 x 2 - 1 = 5 instances.
         ExecutorSizing sizing = size("c5.4xlarge", 2);
-        assertEquals(new ExecutorSizing(catalog.find("c5.4xlarge").orElseThrow(), 2, 5, 3, 7372, 820, 5, 50),
+        assertEquals(new ExecutorSizing(catalog.find("c5.4xlarge").orElseThrow(), 2, 5, 3, 6624, 736, 5, 50),
                 sizing);
-        assertEquals(new ExecutorSizing.Fit(true, "5 executors + driver use 49152 of 49152 MB and 30 of 30 cores"),
-                sizing.fits());
+        assertEquals(new ExecutorSizing.Fit(true, "5 executors + driver use 44160 of 49152 MB (4992 MB left for other"
+                + " containers) and 30 of 30 cores"), sizing.fits());
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("spark.dynamicAllocation.enabled", "false");
         expected.put("spark.executor.instances", "5");
         expected.put("spark.executor.cores", "5");
-        expected.put("spark.executor.memory", "7372m");
-        expected.put("spark.executor.memoryOverhead", "820m");
+        expected.put("spark.executor.memory", "6624m");
+        expected.put("spark.executor.memoryOverhead", "736m");
         expected.put("spark.driver.cores", "5");
-        expected.put("spark.driver.memory", "7372m");
-        expected.put("spark.driver.memoryOverhead", "820m");
+        expected.put("spark.driver.memory", "6624m");
+        expected.put("spark.driver.memoryOverhead", "736m");
         expected.put("spark.default.parallelism", "50");
         expected.put("spark.sql.shuffle.partitions", "50");
         assertEquals(expected, sizing.sparkProperties());
@@ -38,40 +40,59 @@ class ExecutorSizingTest {
 
     @Test
     void tenM52xlargeHoldOneExecutorEach() {
-        // 8 vCPU: (8 - 1) / 5 = 1 per node; 24576 MB: 22118 heap + 2458 overhead; 10 - 1 = 9 instances.
+        // 8 vCPU: (8 - 1) / 5 = 1 per node; 90% of 24576 = 22118, down to 32 MB: 22112 = 19900 heap + 2212 overhead.
         ExecutorSizing sizing = size("m5.2xlarge", 10);
-        assertEquals(new ExecutorSizing(catalog.find("m5.2xlarge").orElseThrow(), 10, 5, 1, 22118, 2458, 9, 90),
+        assertEquals(new ExecutorSizing(catalog.find("m5.2xlarge").orElseThrow(), 10, 5, 1, 19900, 2212, 9, 90),
                 sizing);
-        assertEquals(new ExecutorSizing.Fit(true, "9 executors + driver use 245760 of 245760 MB and 50 of 70 cores"),
-                sizing.fits());
+        assertEquals(new ExecutorSizing.Fit(true, "9 executors + driver use 221120 of 245760 MB (24640 MB left for"
+                + " other containers) and 50 of 70 cores"), sizing.fits());
+    }
+
+    @Test
+    void tenR6g2xlargeAskForContainersBelowEmrsGravitonMaximum() {
+        // EMR's r6g.2xlarge offers 54272 MB (and allows containers up to that), not r5.2xlarge's 57344: 90% is
+        // 48844, down to 32 MB 48832 = 43948 heap + 4884 overhead.
+        ExecutorSizing sizing = size("r6g.2xlarge", 10);
+        assertEquals(54272, sizing.type().yarnMemoryMb());
+        assertEquals(new ExecutorSizing(catalog.find("r6g.2xlarge").orElseThrow(), 10, 5, 1, 43948, 4884, 9, 90),
+                sizing);
+        assertTrue(sizing.containerMb() <= 54272, sizing.toString());
+    }
+
+    @Test
+    void twoC6g4xlargeFitEveryExecutorOnTheNodes() {
+        ExecutorSizing sizing = size("c6g.4xlarge", 2);
+        assertEquals(new ExecutorSizing(catalog.find("c6g.4xlarge").orElseThrow(), 2, 5, 3, 6307, 701, 5, 50),
+                sizing);
+        assertTrue(sizing.executorsPerNode() * sizing.containerMb() <= sizing.type().yarnMemoryMb() * 9 / 10,
+                sizing.toString());
     }
 
     @Test
     void fourR54xlargeHoldElevenExecutors() {
-        // 16 vCPU: 3 per node; 122880 / 3 = 40960 MB: 36864 heap + 4096 overhead; 3 x 4 - 1 = 11 instances.
+        // 16 vCPU: 3 per node; 90% of 122880 = 110592 / 3 = 36864 MB: 33177 heap + 3687 overhead.
         ExecutorSizing sizing = size("r5.4xlarge", 4);
-        assertEquals(new ExecutorSizing(catalog.find("r5.4xlarge").orElseThrow(), 4, 5, 3, 36864, 4096, 11, 110),
+        assertEquals(new ExecutorSizing(catalog.find("r5.4xlarge").orElseThrow(), 4, 5, 3, 33177, 3687, 11, 110),
                 sizing);
-        assertEquals(new ExecutorSizing.Fit(true, "11 executors + driver use 491520 of 491520 MB and 60 of 60 cores"),
-                sizing.fits());
+        assertEquals(new ExecutorSizing.Fit(true, "11 executors + driver use 442368 of 491520 MB (49152 MB left for"
+                + " other containers) and 60 of 60 cores"), sizing.fits());
     }
 
     @Test
     void containersAreWholeYarnAllocations() {
-        // 57344 / 3 = 19114 MB, which YARN would round up to 19136 and three of which overflow the node:
-        // round down to 19104 (597 x 32) instead: 17193 heap + 1911 overhead.
+        // 90% of 57344 = 51609 / 3 = 17203 MB, which YARN would round up to 17216; round down to 17184 (537 x 32)
+        // instead: 15465 heap + 1719 overhead.
         ExecutorSizing sizing = size("m5.4xlarge", 3);
-        assertEquals(new ExecutorSizing(catalog.find("m5.4xlarge").orElseThrow(), 3, 5, 3, 17193, 1911, 8, 80),
+        assertEquals(new ExecutorSizing(catalog.find("m5.4xlarge").orElseThrow(), 3, 5, 3, 15465, 1719, 8, 80),
                 sizing);
-        assertEquals(new ExecutorSizing.Fit(true, "8 executors + driver use 171936 of 172032 MB and 45 of 45 cores"),
-                sizing.fits());
+        assertEquals(0, sizing.containerMb() % ExecutorSizing.YARN_ALLOCATION_MB);
     }
 
     @Test
     void smallNodesGiveOneExecutorOfAllButOneCore() {
-        // 4 vCPU: one executor of 3 cores; 12288 MB: 11059 heap + 1229 overhead; 2 - 1 = 1 instance.
+        // 4 vCPU: one executor of 3 cores; 90% of 12288 = 11059, down to 32 MB 11040: 9936 heap + 1104 overhead.
         ExecutorSizing sizing = size("m5.xlarge", 2);
-        assertEquals(new ExecutorSizing(catalog.find("m5.xlarge").orElseThrow(), 2, 3, 1, 11059, 1229, 1, 6),
+        assertEquals(new ExecutorSizing(catalog.find("m5.xlarge").orElseThrow(), 2, 3, 1, 9936, 1104, 1, 6),
                 sizing);
     }
 
@@ -81,5 +102,17 @@ class ExecutorSizingTest {
         assertEquals(0, sizing.instances());
         assertEquals(new ExecutorSizing.Fit(false, "1 x m5.2xlarge hold 1 executor slot(s), all taken by the driver;"
                 + " use more --nodes or a larger --instance-type"), sizing.fits());
+    }
+
+    @Test
+    void databricksSizingIsWorkersAndCoresWithTheDriverOnItsOwnNode() {
+        DatabricksSizing sizing = DatabricksSizing.of(catalog.find("i3.xlarge").orElseThrow(), 4);
+        assertEquals(new DatabricksSizing(catalog.find("i3.xlarge").orElseThrow(), 4, 4, 32), sizing);
+        assertEquals(Map.of("spark.default.parallelism", "32", "spark.sql.shuffle.partitions", "32"),
+                sizing.sparkProperties());
+        assertEquals(new ExecutorSizing.Fit(true, "4 executor(s), one per worker, with 16 task slots; the driver on"
+                + " its own i3.xlarge node"), sizing.fits());
+        assertEquals("4 x i3.xlarge workers (4 vCPU, 30.5 GiB) + a i3.xlarge driver node: one executor per worker"
+                + " with 4 cores, 16 task slots, parallelism 32", sizing.describe());
     }
 }

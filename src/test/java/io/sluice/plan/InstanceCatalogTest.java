@@ -27,14 +27,42 @@ class InstanceCatalogTest {
 
     @Test
     void knowsAwsYarnDefaultsAndDatabricksNodes() {
-        assertEquals(new InstanceType("c5.4xlarge", 16, 32, 24576), catalog.find("c5.4xlarge").orElseThrow());
-        assertEquals(new InstanceType("c6g.4xlarge", 16, 32, 24576), catalog.find("c6g.4xlarge").orElseThrow());
-        assertEquals(new InstanceType("r5.16xlarge", 64, 512, 516096), catalog.find("r5.16xlarge").orElseThrow());
-        assertEquals(new InstanceType("m6g.12xlarge", 48, 192, 186368), catalog.find("m6g.12xlarge").orElseThrow());
+        assertEquals(new InstanceType("c5.4xlarge", 16, 32, 24576, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("c5.4xlarge").orElseThrow());
+        assertEquals(new InstanceType("r5.16xlarge", 64, 512, 516096, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("r5.16xlarge").orElseThrow());
+        // Graviton: EMR publishes r6g.2xlarge at 54272 MB, below r5.2xlarge's 57344.
+        assertEquals(new InstanceType("r6g.2xlarge", 8, 64, 54272, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("r6g.2xlarge").orElseThrow());
+        assertEquals(new InstanceType("c6g.4xlarge", 16, 32, 23424, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("c6g.4xlarge").orElseThrow());
+        assertEquals(new InstanceType("m6g.12xlarge", 48, 192, 181248, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("m6g.12xlarge").orElseThrow());
+        assertEquals(new InstanceType("c6g.xlarge", 4, 8, 5632, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("c6g.xlarge").orElseThrow());
+        assertEquals(new InstanceType("m5.12xlarge", 48, 192, 188416, InstanceType.MemorySource.EMR_DOCS),
+                catalog.find("m5.12xlarge").orElseThrow());
         assertEquals(new InstanceType("i3.xlarge", 4, 30.5, 23296), catalog.find("i3.xlarge").orElseThrow());
         assertEquals(new InstanceType("Standard_DS4_v2", 8, 28, 21504),
                 catalog.find("Standard_DS4_v2").orElseThrow());
         assertEquals(new InstanceType("n2-standard-8", 8, 32, 24576), catalog.find("n2-standard-8").orElseThrow());
+    }
+
+    @Test
+    void everyGravitonTypeOffersLessThanItsX86Sibling() {
+        for (String size : List.of("xlarge", "2xlarge", "4xlarge", "12xlarge", "16xlarge")) {
+            for (String[] pair : List.of(new String[]{"m6g", "m5"}, new String[]{"r6g", "r5"},
+                    new String[]{"c6g", "c5"})) {
+                if (pair[0].equals("c6g") && !List.of("xlarge", "2xlarge", "4xlarge", "12xlarge").contains(size)) {
+                    continue;
+                }
+                int graviton = catalog.find(pair[0] + "." + size).orElseThrow().yarnMemoryMb();
+                int x86 = catalog.find(pair[1] + "." + size).orElseThrow().yarnMemoryMb();
+                assertTrue(graviton < x86 && graviton % 32 == 0, pair[0] + "." + size + ": " + graviton);
+                assertEquals(InstanceType.MemorySource.EMR_DOCS,
+                        catalog.find(pair[0] + "." + size).orElseThrow().memorySource());
+            }
+        }
     }
 
     @Test
@@ -51,7 +79,7 @@ class InstanceCatalogTest {
 
     @Test
     void unknownTypeWithItsSizeLeavesAQuarterToTheSystem() {
-        assertEquals(new InstanceType("x9.huge", 16, 64, 49152),
+        assertEquals(new InstanceType("x9.huge", 16, 64, 49152, InstanceType.MemorySource.ESTIMATE),
                 catalog.resolve("x9.huge", OptionalInt.of(16), OptionalDouble.of(64)));
     }
 }

@@ -55,6 +55,14 @@ class DatabricksModelsTest {
     }
 
     @Test
+    void shippedMaintainJobIsAJobsApiJobThatStartsOnTheRuntime() throws Exception {
+        CreateJob job = read(Path.of("submit/databricks/orders-maintain-job.json"));
+        assertEquals("sluice-orders-maintain", job.getName());
+        assertEquals(List.of("maintain"), job.getTasks().stream().map(Task::getTaskKey).toList());
+        assertEquals(List.of(), problems(job));
+    }
+
+    @Test
     void thePlansRuntimeRunsJava17ByDefault() {
         assertEquals(RUNTIME_JAVA.get(DatabricksPlan.SPARK_VERSION), DatabricksPlan.RUNTIME_JAVA);
     }

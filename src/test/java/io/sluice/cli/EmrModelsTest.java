@@ -89,6 +89,11 @@ class EmrModelsTest {
     }
 
     @Test
+    void shippedDailyMaintainStepIsTheCliFormThatAddStepsTakes() throws Exception {
+        assertAccepted(addSteps(Path.of("submit/emr/maintain-daily-steps.json")));
+    }
+
+    @Test
     void theApiFormIsRejectedByAddSteps() throws Exception {
         Run run = addSteps(Path.of("submit/emr/hourly-steps-api.json"));
         assertEquals(255, run.exit(), run.err());

@@ -205,6 +205,9 @@ class HostileValuesTest {
         List<String> expected = latestOracle(batches());
         assertEquals(KEYS, expected.size());
         assertEquals(expected, table("events", false));
+
+        assertEquals(0, sluice.run("maintain"), sluice.out() + sluice.err());
+        assertEquals(expected, table("events", false), "compaction changes no row");
     }
 
     @Test

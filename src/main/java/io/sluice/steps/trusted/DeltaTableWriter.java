@@ -56,7 +56,7 @@ final class DeltaTableWriter {
             return;
         }
         Dataset<Row> rows = shape.clustered(classification.written().select(shape.outputColumns(
-                classification.rows())));
+                classification.rows())), classification.landed().size());
         SessionConf.run(spark, Map.of(MAX_RECORDS, Long.toString(rowsPerFile)), () -> {
             if (!exists) {
                 SessionConf.run(spark, Map.of(DELETION_VECTORS, Boolean.toString(deletionVectors)),

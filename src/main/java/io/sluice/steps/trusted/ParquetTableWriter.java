@@ -78,7 +78,8 @@ final class ParquetTableWriter {
             rows = kept(touched.get(), classification).unionByName(rows, true);
         }
         // Cut the lineage: the overwrite replaces the files this plan reads.
-        shape.clustered(rows.localCheckpoint(true)).write().mode(SaveMode.Overwrite)
+        shape.clustered(rows.localCheckpoint(true), classification.landed().size())
+                .write().mode(SaveMode.Overwrite)
                 .option("partitionOverwriteMode", "dynamic")
                 .option("maxRecordsPerFile", rowsPerFile)
                 .partitionBy(shape.partitions().toArray(String[]::new)).parquet(path);

@@ -4,6 +4,7 @@ import io.sluice.config.DatasetProfile;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 
 import java.util.ArrayList;
@@ -153,9 +154,23 @@ final class TableShape {
         return columns.toArray(Column[]::new);
     }
 
-    /** {@code rows} shuffled by partition, so each table partition gets its rows from one task. */
-    Dataset<Row> clustered(Dataset<Row> rows) {
+    /**
+     * {@code rows} shuffled by partition, so each table partition gets its rows from one task (one file, below
+     * the target size). The number of tasks is fixed rather than left to adaptive execution, which would coalesce a
+     * small batch into one or two tasks and write thousands of partitions' files from one core: as many tasks as
+     * partitions written, up to the larger of {@code spark.sql.shuffle.partitions} and twice the cores.
+     *
+     * @param partitionsWritten table partitions the rows go to
+     */
+    Dataset<Row> clustered(Dataset<Row> rows, long partitionsWritten) {
         Column[] partitions = profile.partitions().stream().map(TableShape::column).toArray(Column[]::new);
-        return partitions.length == 0 ? rows : rows.repartition(partitions);
+        if (partitions.length == 0) {
+            return rows;
+        }
+        SparkSession spark = rows.sparkSession();
+        long widest = Math.max(spark.sessionState().conf().numShufflePartitions(),
+                2L * spark.sparkContext().defaultParallelism());
+        int tasks = (int) Math.max(1, Math.min(partitionsWritten, widest));
+        return rows.repartition(tasks, partitions);
     }
 }

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Every JSON-legal awkward character in every partition column and in record keys, through several batches
  * whose newer versions move rows between such partitions; the trusted table must equal an oracle computed
  * here without Spark, row for row. For Delta ({@code run}), Parquet ({@code run --format parquet}) and
- * every-version tables ({@code repartition}).
+ * every-version tables ({@code repartition} and {@code backfill-history run}).
  */
 class HostileValuesTest {
     private static final SparkSession SPARK = SparkTestSession.get();
@@ -79,8 +79,14 @@ class HostileValuesTest {
                       day: "cast(_event_date as string)"
                     partitions: [domain, event_type, day]
                 """;
+        String history = """
+                    history:
+                      folderPattern: "^[0-9]{2}_hist$"
+                      documentsUnder: id
+                      idPattern: "^k[0-9]+$"
+                """;
         Files.writeString(config, "spark:\n  spark.sql.shuffle.partitions: \"4\"\ndatasets:\n  events:\n    keep: latest\n"
-                + fields + "  versions:\n    keep: all-versions\n" + fields);
+                + fields + "  versions:\n    keep: all-versions\n" + fields + history);
         sluice = new SluiceCli(dir.resolve("lake"), "--config", config.toString());
     }
 
@@ -160,16 +166,20 @@ class HostileValuesTest {
         return events.stream().map(Event::row).sorted().toList();
     }
 
+    private static String json(Event e) throws IOException {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("event_id", e.id());
+        node.put("timestamp", e.timestamp().toString());
+        node.put("domain", e.domain());
+        node.put("event_type", e.type());
+        node.putObject("data").put("label", e.label());
+        return JSON.writeValueAsString(node);
+    }
+
     private void deliver(int batch, List<Event> events) throws IOException {
         StringBuilder lines = new StringBuilder();
         for (Event e : events) {
-            ObjectNode node = JSON.createObjectNode();
-            node.put("event_id", e.id());
-            node.put("timestamp", e.timestamp().toString());
-            node.put("domain", e.domain());
-            node.put("event_type", e.type());
-            node.putObject("data").put("label", e.label());
-            lines.append(JSON.writeValueAsString(node)).append('\n');
+            lines.append(json(e)).append('\n');
         }
         Files.writeString(dir.resolve("lake/landing/pending/batch " + batch + " it's \\ 100%.json"), lines);
     }
@@ -225,6 +235,28 @@ class HostileValuesTest {
             assertEquals(0, sluice.run("parse", "--dataset", "versions"), sluice.out() + sluice.err());
             assertEquals(0, sluice.run("repartition", "--dataset", "versions", "--include-open-hour"),
                     sluice.out() + sluice.err());
+        }
+
+        assertEquals(allVersionsOracle(batches), table("versions", false));
+    }
+
+    @Test
+    void everyVersionTableEqualsTheOracleThroughBackfillHistory() throws IOException {
+        // One history folder per batch, one document per event under <folder>/k<n>/id/, run in delivery order.
+        List<List<Event>> batches = batches();
+        Path source = dir.resolve("history");
+        for (int b = 0; b < batches.size(); b++) {
+            int document = 0;
+            for (Event e : batches.get(b)) {
+                String folder = "k" + e.id().substring(1).replaceAll("[^0-9].*", "");
+                Path id = source.resolve("%02d_hist".formatted(b)).resolve(folder).resolve("id");
+                Files.createDirectories(id);
+                Files.writeString(id.resolve("doc-" + document++ + ".json"), json(e));
+            }
+        }
+        for (int b = 0; b < batches.size(); b++) {
+            assertEquals(0, sluice.run("backfill-history", "run", "--dataset", "versions", "--source",
+                    source.toString(), "--folder", "%02d_hist".formatted(b)), sluice.out() + sluice.err());
         }
 
         assertEquals(allVersionsOracle(batches), table("versions", false));

@@ -175,6 +175,8 @@ public final class ParseLanding {
                     redelivered = counts.redeliveredFiles().size();
                     counts.redeliveredFiles().forEach((file, batch) -> notes.add("pending/" + file
                             + " was already ingested by batch " + batch + "; moved without adding records"));
+                    counts.damagedFiles().forEach((file, damage) -> notes.add("pending/" + file + ": " + damage
+                            + "; the damaged part is in " + lake.quarantineTable(dataset)));
                     files = new FileCounts(files.seen(), tasks.size() - redelivered, 0, files.skipped() + redelivered);
                 } finally {
                     parsed.unpersist();

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Benchmarks Sluice against the job one would write by hand in plain Spark, on generated events.
-#   submit/bench.sh [--events N] [--batch N] [--work DIR]
+#   submit/bench.sh [--events N] [--batch N] [--work DIR] [--shape full|parse]
 #     --events N   events in the main input (default 2000000)
 #     --batch N    events in the incremental batch (default 100000)
 #     --work DIR   scratch directory, replaced piece by piece (default target/bench)
+#     --shape S    full (default): the cases below; parse: only parse against Spark's own JSON reader
 # Measures, each in its own JVM started by submit/local.sh:
 #   1. plain Spark baseline: infer JSON, latest per event_id by row_number, Parquet partitioned like trusted
 #   2. sluice run (parse + distribute) of the same input into an empty lake
 #   3. sluice distribute of a further batch into the table of 2, and of the same batch into an empty table
 # and prints wall time, records/s, input MB/s, peak RSS and the files written; also to <work>/results.md.
+# With --shape parse: Spark's JSON reader with the events schema given (no inference) writing the input to
+# Parquet, then sluice parse of the same files into an empty lake; the ratio goes to <work>/results-parse.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,8 +19,9 @@ cd "$root"
 events=2000000
 batch=100000
 work=target/bench
+shape=full
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
@@ -25,12 +29,14 @@ while [[ $# -gt 0 ]]; do
     --events) [[ $# -ge 2 ]] || fail "--events needs a value"; events=$2; shift 2 ;;
     --batch) [[ $# -ge 2 ]] || fail "--batch needs a value"; batch=$2; shift 2 ;;
     --work) [[ $# -ge 2 ]] || fail "--work needs a value"; work=$2; shift 2 ;;
+    --shape) [[ $# -ge 2 ]] || fail "--shape needs a value"; shape=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fail "unknown argument: $1" ;;
   esac
 done
 [[ $events =~ ^[1-9][0-9]*$ ]] || fail "--events must be a positive integer, got '$events'"
 [[ $batch =~ ^[1-9][0-9]*$ ]] || fail "--batch must be a positive integer, got '$batch'"
+[[ $shape == full || $shape == parse ]] || fail "--shape must be full or parse, got '$shape'"
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 logs=$work/logs
@@ -131,6 +137,50 @@ input=$work/input
 generate "$input" "$events" 42
 records=$(summary_value "$input" records)
 bytes=$(summary_value "$input" bytes)
+
+if [[ $shape == parse ]]; then
+  rm -rf "$work/spark-json"
+  measure spark-json env SLUICE_MAIN=io.sluice.bench.SparkJsonToParquet submit/local.sh "$input" "$work/spark-json"
+  output_files spark-json "$work/spark-json"
+  parse_lake=$work/lake-parse
+  fresh_lake "$parse_lake" "$input"
+  mkdir -p "$work/reports"
+  # shellcheck disable=SC2046
+  measure parse submit/local.sh parse $(lake_options "$parse_lake") --report "$work/reports/parse.json"
+  output_files parse "$parse_lake/stage"
+  results=$work/results-parse.md
+  {
+    echo "# Sluice parse against Spark's own JSON reader"
+    echo
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, master ${SLUICE_MASTER:-local[*]}," \
+      "driver memory ${SLUICE_DRIVER_MEMORY:-4g}, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo
+    echo "Input: $events events, $records records, $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB" \
+      "of JSON lines in $(find "$input" -type f | wc -l) files ($input)."
+    echo
+    echo "| case | wall s | records | records/s | input MB | MB/s | peak RSS MB | files | median file KB" \
+      "| partitions | files/partition |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    wall_row() {
+      awk -v label="$2" -v w="${wall[$1]}" -v n="$records" -v b="$bytes" -v rss="${rss[$1]}" -v f="${files[$1]}" \
+        -v med="${median[$1]}" -v p="${partitions[$1]}" -v fpp="${per_partition[$1]}" 'BEGIN {
+          printf "| %s | %.1f | %d | %.0f | %.1f | %.2f | %d | %s | %s | %s | %s |\n",
+            label, w, n, n / w, b / 1e6, b / 1e6 / w, rss, f, med, p, fpp }'
+    }
+    wall_row spark-json "Spark JSON reader, explicit schema, to Parquet"
+    wall_row parse "sluice parse (stage Delta + quarantine + ledger + moves)"
+    echo
+    echo "- sluice parse / Spark JSON reader, wall time:" \
+      "$(awk -v a="${wall[parse]}" -v b="${wall[spark-json]}" 'BEGIN { printf "%.2f", a / b }')"
+    echo "- sluice parse / Spark JSON reader, peak RSS:" \
+      "$(awk -v a="${rss[parse]}" -v b="${rss[spark-json]}" 'BEGIN { printf "%.2f", a / b }')"
+    echo
+    echo "Wall time includes JVM and Spark start-up (about 2 s each). Logs: $logs."
+  } > "$results"
+  echo
+  cat "$results"
+  exit 0
+fi
 batch_input=$work/batch
 generate "$batch_input" "$batch" 4242
 batch_records=$(summary_value "$batch_input" records)

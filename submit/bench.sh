@@ -12,7 +12,8 @@
 # (~6,000 partitions); files2000 = 365 days in 2,000 small files; gzip = 365 days, 16 gzip files.
 # For each shape, each in its own JVM started by submit/local.sh: (1) the plain Spark baseline: infer JSON, latest
 # per event_id by row_number, Parquet partitioned like trusted; (2) sluice run (parse + distribute) of the same input
-# into an empty lake. Then sluice distribute of a further batch into an empty table, into the days365 table, and into
+# into an empty lake; (3) Spark's own JSON reader with the events schema given writing the files to Parquet, and
+# (4) sluice parse alone of the same files. Then sluice distribute of a further batch into an empty table, into the days365 table, and into
 # the --big-table table. Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to
 # <work>/results.md.
 set -euo pipefail
@@ -192,9 +193,19 @@ for shape in "${shape_list[@]}"; do
     MAY_FAIL=1 measure "run-$shape-$i" submit/local.sh run $(lake_options "$lake") \
       --report "$work/reports/run-$shape-$i.json"
     output_files "run-$shape-$i" "$lake/trusted"
+    rm -rf "$work/spark-json-$shape"
+    MAY_FAIL=1 measure "spark-json-$shape-$i" env SLUICE_MAIN=io.sluice.bench.SparkJsonToParquet submit/local.sh \
+      "$input" "$work/spark-json-$shape"
+    output_files "spark-json-$shape-$i" "$work/spark-json-$shape"
+    fresh_lake "$lake" "$input"
+    # shellcheck disable=SC2046
+    MAY_FAIL=1 measure "parse-$shape-$i" submit/local.sh parse $(lake_options "$lake") \
+      --report "$work/reports/parse-$shape-$i.json"
+    output_files "parse-$shape-$i" "$lake/stage"
   done
-  median_of "baseline-$shape"
-  median_of "run-$shape"
+  for case in baseline run spark-json parse; do
+    median_of "$case-$shape"
+  done
 done
 
 batch_input=$work/batch
@@ -278,6 +289,9 @@ results=$work/results.md
   for shape in "${shape_list[@]}"; do
     row "baseline-$shape" "$shape: plain Spark baseline (Parquet)" "${records_of[$shape]}" "${bytes_of[$shape]}"
     row "run-$shape" "$shape: sluice run (parse + distribute)" "${records_of[$shape]}" "${bytes_of[$shape]}"
+    row "spark-json-$shape" "$shape: Spark JSON reader, schema given, to Parquet" "${records_of[$shape]}" \
+      "${bytes_of[$shape]}"
+    row "parse-$shape" "$shape: sluice parse" "${records_of[$shape]}" "${bytes_of[$shape]}"
   done
   row distribute-empty "sluice distribute, batch into an empty table" "$batch_records" "$batch_bytes"
   [[ -z ${wall[distribute-days365]:-} ]] \
@@ -289,6 +303,12 @@ results=$work/results.md
   echo
   for shape in "${shape_list[@]}"; do
     echo "- $shape: $(ratio "${wall[run-$shape]}" "${wall[baseline-$shape]}" "run-$shape" "baseline-$shape")"
+  done
+  echo
+  echo "sluice parse / Spark's JSON reader to Parquet, wall time:"
+  echo
+  for shape in "${shape_list[@]}"; do
+    echo "- $shape: $(ratio "${wall[parse-$shape]}" "${wall[spark-json-$shape]}" "parse-$shape" "spark-json-$shape")"
   done
   echo
   echo "Incremental, distribute of the batch / into an empty table, wall time:"

@@ -4,6 +4,7 @@ import io.sluice.config.DatasetProfile;
 import io.sluice.config.SluiceConfig;
 import io.sluice.report.StepResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.List;
@@ -13,9 +14,8 @@ import java.util.Optional;
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Parse landing into stage, then distribute stage into trusted.")
 final class RunCommand extends DataCommand {
-    @Option(names = "--max-bad-ratio", paramLabel = "RATIO",
-            description = "Fail before committing when more than RATIO (0..1) of the records are bad (default: off).")
-    Double maxBadRatio;
+    @Mixin
+    ParseOptions parseOptions;
 
     @Option(names = "--format", paramLabel = "FORMAT",
             description = "Trusted table format: delta or parquet (default: the profile's, else delta).")
@@ -23,12 +23,13 @@ final class RunCommand extends DataCommand {
 
     @Override
     void validate(SluiceConfig config, DatasetProfile profile) {
+        parseOptions.validate();
         Steps.typer(profile);
     }
 
     @Override
     List<StepResult> steps(Context context, List<StepResult> done) {
-        done.add(ParseCommand.parse(context, maxBadRatio, root));
+        done.add(ParseCommand.parse(context, parseOptions, root));
         done.add(DistributeCommand.distribute(context, format, root));
         return done;
     }

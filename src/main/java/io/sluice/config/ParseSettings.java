@@ -7,24 +7,62 @@ import java.time.Duration;
  *
  * @param lockTimeout age after which another run's landing lock counts as abandoned (ISO-8601, e.g. PT2H)
  * @param maxBadRatio fail the run, before committing, when quarantined records exceed this share; absent is off
+ * @param maxFiles most landing files in one batch
+ * @param maxBytes most bytes (as stored) in one batch, e.g. {@code 2g}, {@code 512m} or a plain number; a single
+ *     larger file is a batch of its own
+ * @param maxBatches most batches one run commits before it stops, resumed ones included; absent is until pending
+ *     is empty
  */
-public record ParseSettings(String lockTimeout, Double maxBadRatio) {
+public record ParseSettings(String lockTimeout, Double maxBadRatio, Integer maxFiles, String maxBytes,
+                            Integer maxBatches) {
 
     /** Default of {@link #lockTimeout}. */
     public static final String LOCK_TIMEOUT_DEFAULT = "PT2H";
+    /** Default of {@link #maxFiles}: the moves and the ledger of a batch stay a few minutes of work. */
+    public static final int MAX_FILES_DEFAULT = 10_000;
+    /** Default of {@link #maxBytes}: a batch is a few minutes of parsing on a small cluster. */
+    public static final String MAX_BYTES_DEFAULT = "2g";
 
     public ParseSettings {
         lockTimeout = lockTimeout == null ? LOCK_TIMEOUT_DEFAULT : lockTimeout;
+        maxFiles = maxFiles == null ? MAX_FILES_DEFAULT : maxFiles;
+        maxBytes = maxBytes == null ? MAX_BYTES_DEFAULT : maxBytes;
+    }
+
+    /** Settings with only the lock timeout and the bad-record ratio set; batch limits at their defaults. */
+    public ParseSettings(String lockTimeout, Double maxBadRatio) {
+        this(lockTimeout, maxBadRatio, null, null, null);
     }
 
     public Duration lockTimeoutDuration() {
         return Durations.parse("parse.lockTimeout", lockTimeout);
     }
 
-    void validate(String source) {
+    /** {@link #maxBytes} in bytes. */
+    public long maxBatchBytes() {
+        return ByteSizes.parse("parse.maxBytes", maxBytes);
+    }
+
+    /** These settings with the command line's values where it gave one. */
+    public ParseSettings withOverrides(Double ratio, Integer files, String bytes, Integer batches) {
+        return new ParseSettings(lockTimeout, ratio != null ? ratio : maxBadRatio, files != null ? files : maxFiles,
+                bytes != null ? bytes : maxBytes, batches != null ? batches : maxBatches);
+    }
+
+    /** @param source where the settings came from, e.g. the config file or {@code --max-files} */
+    public void validate(String source) {
         lockTimeoutDuration();
         if (maxBadRatio != null && (maxBadRatio < 0 || maxBadRatio > 1)) {
             throw new ConfigException(source + ": parse.maxBadRatio must be between 0 and 1, got " + maxBadRatio);
+        }
+        if (maxFiles < 1) {
+            throw new ConfigException(source + ": parse.maxFiles must be at least 1, got " + maxFiles);
+        }
+        if (maxBatchBytes() < 1) {
+            throw new ConfigException(source + ": parse.maxBytes must be at least 1 byte, got " + maxBytes);
+        }
+        if (maxBatches != null && maxBatches < 1) {
+            throw new ConfigException(source + ": parse.maxBatches must be at least 1, got " + maxBatches);
         }
     }
 }

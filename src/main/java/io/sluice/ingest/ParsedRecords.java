@@ -2,6 +2,7 @@ package io.sluice.ingest;
 
 import io.sluice.config.FieldType;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -15,14 +16,31 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
+import static org.apache.spark.sql.functions.col;
+
 /**
  * The records of a set of landing files as one DataFrame: the profile's typed columns, then
  * {@code _source_file}, {@code _source_fingerprint}, {@code _record_index}, {@code _record_line},
- * {@code _error} (null for a usable record) and {@code _raw} (the text of a rejected one). Files are read
- * whole by one task each, so the file list is spread over tasks largest first.
+ * {@code _error} (null for a usable record) and {@code _raw} (the text of a rejected one). After a file's
+ * records comes one file-end row: {@code _record_index} {@value #FILE_END_INDEX}, {@code _record_line} the
+ * number of records the file held, {@code _source_fingerprint} the SHA-256 of the file as stored (null on
+ * record rows: it is known only once the whole file was read). Each file is streamed by one task, so the
+ * file list is spread over tasks largest first.
  */
 public final class ParsedRecords {
     static final int TRAILING_COLUMNS = 6;
+    /** {@code _record_index} of a file-end row. */
+    public static final long FILE_END_INDEX = -1;
+
+    /** A record of a file, good or bad, as opposed to a file-end row. */
+    public static Column isRecord() {
+        return col("_record_index").geq(0);
+    }
+
+    /** The file-end row of a file that held no record at all (empty or blank). */
+    public static Column isEmptyFile() {
+        return col("_record_index").equalTo(FILE_END_INDEX).and(col("_record_line").equalTo(0));
+    }
 
     private ParsedRecords() {
     }
@@ -71,7 +89,7 @@ public final class ParsedRecords {
             fields.add(DataTypes.createStructField(names.get(i), type, true));
         }
         fields.add(DataTypes.createStructField("_source_file", DataTypes.StringType, false));
-        fields.add(DataTypes.createStructField("_source_fingerprint", DataTypes.StringType, false));
+        fields.add(DataTypes.createStructField("_source_fingerprint", DataTypes.StringType, true));
         fields.add(DataTypes.createStructField("_record_index", DataTypes.LongType, false));
         fields.add(DataTypes.createStructField("_record_line", DataTypes.LongType, false));
         fields.add(DataTypes.createStructField("_error", DataTypes.StringType, true));

@@ -84,10 +84,12 @@ public final class Failures {
         return Optional.empty();
     }
 
-    /** ", in stage N (task T)" when Spark's message names them. */
+    /** " while parsing landing file F after line L" and ", in stage N (task T)" when the messages name them. */
     private static String where(String text) {
+        java.util.regex.Matcher file = java.util.regex.Pattern.compile("(while parsing landing file .+? after line [0-9]+)")
+                .matcher(text);
         java.util.regex.Matcher stage = java.util.regex.Pattern.compile("(task [0-9.]+ in stage [0-9.]+)").matcher(text);
-        return stage.find() ? " in " + stage.group(1) : "";
+        return (file.find() ? " " + file.group(1) : "") + (stage.find() ? " in " + stage.group(1) : "");
     }
 
     static String firstLine(String message) {

@@ -126,15 +126,16 @@ final class BackfillFolder {
         List<Long> sizes = listing.documents().stream().map(StoredFile::size).toList();
         Dataset<Row> parsed = ParsedRecords.read(spark, tasks, sizes, typer).persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            Column usable = col("_error").isNull().and(col("_record_index").geq(0));
-            Row counts = parsed.agg(sum(when(usable, 1).otherwise(0)), sum(when(usable, 0).otherwise(1))).first();
+            Column usable = col("_error").isNull().and(ParsedRecords.isRecord());
+            Column rejectedRow = col("_error").isNotNull().or(ParsedRecords.isEmptyFile());
+            Row counts = parsed.agg(sum(when(usable, 1).otherwise(0)), sum(when(rejectedRow, 1).otherwise(0))).first();
             long good = counts.isNullAt(0) ? 0 : counts.getLong(0);
             long rejected = counts.isNullAt(1) ? 0 : counts.getLong(1);
             progress.accept(folder + ": " + tasks.size() + " documents read, " + good + " usable, " + rejected
                     + " to quarantine");
             Dataset<Row> stage = good == 0 ? null
                     : new StageRows(spark, typer).toStage(parsed.filter(usable), lineage(folder));
-            Dataset<Row> bad = parsed.filter(col("_error").isNotNull().or(col("_record_index").lt(0)))
+            Dataset<Row> bad = parsed.filter(col("_error").isNotNull().or(ParsedRecords.isEmptyFile()))
                     .withColumn("_error", coalesce(col("_error"), lit(EMPTY_FILE)))
                     .select(Quarantine.INPUT_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new));
             Optional<TrustedWrite.Result> write = writes.serialised(folder, () -> {

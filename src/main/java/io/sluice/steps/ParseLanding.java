@@ -26,6 +26,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -78,6 +79,7 @@ public final class ParseLanding {
         List<BatchOutcome> outcomes = new ArrayList<>();
         long hidden;
         List<String> notes = new ArrayList<>();
+        int maxBatches = settings.maxBatches() == null ? Integer.MAX_VALUE : settings.maxBatches();
         try (ZoneLock lock = ZoneLock.acquire(lake.storage(), lake.parseLock(dataset), STEP,
                 settings.lockTimeoutDuration(), clock)) {
             for (BatchManifest unfinished : manifests.unfinished()) {
@@ -90,8 +92,17 @@ public final class ParseLanding {
             hidden = listed.size() - visible.size();
             listed.stream().filter(f -> isHidden(f.relativePath()))
                     .forEach(f -> notes.add("skipped hidden file pending/" + f.relativePath()));
-            if (!visible.isEmpty()) {
-                BatchManifest planned = plan(manifests.lastSeq() + 1, visible);
+            List<List<StoredFile>> batches = BatchPlan.split(visible, settings.maxFiles(), settings.maxBatchBytes());
+            int run = 0;
+            for (List<StoredFile> files : batches) {
+                if (outcomes.size() >= maxBatches) {
+                    long left = batches.subList(run, batches.size()).stream().mapToLong(List::size).sum();
+                    notes.add("stopped after " + outcomes.size() + " batches (--max-batches " + maxBatches + "); "
+                            + left + " files stay in pending for the next run");
+                    break;
+                }
+                run++;
+                BatchManifest planned = plan(manifests.lastSeq() + 1, files, run, batches.size());
                 manifests.save(planned);
                 checkpoints.reached("parse.planned");
                 outcomes.add(new ParseBatch(planned).run(manifests));
@@ -100,13 +111,14 @@ public final class ParseLanding {
         return result(started, outcomes, hidden, notes);
     }
 
-    private BatchManifest plan(long seq, List<StoredFile> files) {
+    private BatchManifest plan(long seq, List<StoredFile> files, int number, int planned) {
         Instant now = clock.instant();
         String batchId = BATCH_ID.format(now) + "-" + UUID.randomUUID().toString().substring(0, 8);
         List<BatchManifest.ManifestFile> entries = files.stream()
                 .map(f -> new BatchManifest.ManifestFile(f.relativePath(), f.size())).toList();
         long bytes = files.stream().mapToLong(StoredFile::size).sum();
-        progress.accept("batch " + batchId + ": " + files.size() + " files, " + bytes + " bytes");
+        progress.accept(String.format(Locale.ROOT, "batch %d of ~%d (%s): %d files, %.1f MB", number, planned,
+                batchId, files.size(), bytes / 1e6));
         return new BatchManifest(seq, batchId, now.toString(), BatchManifest.Status.PLANNED, entries);
     }
 
@@ -175,6 +187,8 @@ public final class ParseLanding {
                     redelivered = counts.redeliveredFiles().size();
                     counts.redeliveredFiles().forEach((file, batch) -> notes.add("pending/" + file
                             + " was already ingested by batch " + batch + "; moved without adding records"));
+                    counts.damagedFiles().forEach((file, damage) -> notes.add("pending/" + file + ": " + damage
+                            + "; the damaged part is in " + lake.quarantineTable(dataset)));
                     files = new FileCounts(files.seen(), tasks.size() - redelivered, 0, files.skipped() + redelivered);
                 } finally {
                     parsed.unpersist();

@@ -1,6 +1,8 @@
 package io.sluice.steps;
 
 import io.sluice.config.DatasetProfile;
+import io.sluice.ingest.LandingText;
+import io.sluice.ingest.ParsedRecords;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.Checkpoints;
@@ -24,8 +26,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -61,7 +63,7 @@ final class StageCommit {
      * @param records counts of the batch
      * @param redeliveredFiles files skipped because their content was ingested before, to the batch that did
      */
-    record Counts(RecordCounts records, Map<String, String> redeliveredFiles) {
+    record Counts(RecordCounts records, Map<String, String> redeliveredFiles, Map<String, String> damagedFiles) {
     }
 
     Counts commit(Dataset<Row> parsed, Double maxBadRatio, Consumer<String> progress) {
@@ -87,7 +89,7 @@ final class StageCommit {
         }
         Column kept = redelivered.isEmpty() ? lit(true)
                 : not(col("_source_file").isin(redelivered.keySet().toArray()));
-        Dataset<Row> usable = parsed.filter(kept.and(col("_record_index").geq(0)));
+        Dataset<Row> usable = parsed.filter(kept.and(ParsedRecords.isRecord()));
 
         Dataset<Row> stageRows = new StageRows(spark, typer)
                 .toStage(usable.filter(col("_error").isNull()), lineage(ingestedAt));
@@ -102,7 +104,10 @@ final class StageCommit {
         }
         checkpoints.reached("parse.quarantineCommitted");
         appendLedger(stats, redelivered, ingestedAt);
-        return new Counts(new RecordCounts(valid + bad, valid, bad, duplicates, valid), redelivered);
+        Map<String, String> damaged = new LinkedHashMap<>();
+        stats.stream().filter(f -> f.damage != null && !redelivered.containsKey(f.path))
+                .forEach(f -> damaged.put(f.path, f.damage));
+        return new Counts(new RecordCounts(valid + bad, valid, bad, duplicates, valid), redelivered, damaged);
     }
 
     private Map<String, Column> lineage(Instant ingestedAt) {
@@ -117,20 +122,24 @@ final class StageCommit {
         return lineage;
     }
 
-    private record FileStats(String path, String fingerprint, long valid, long bad) {
+    /** @param damage why the file could not be read to its end (a corrupt gzip, bytes not UTF-8), or null */
+    private record FileStats(String path, String fingerprint, long valid, long bad, String damage) {
     }
 
     /** One small row per file, the only thing brought to the driver. */
     private static List<FileStats> fileStats(Dataset<Row> parsed) {
-        List<Row> rows = parsed.groupBy("_source_file", "_source_fingerprint")
-                .agg(sum(when(col("_error").isNull().and(col("_record_index").geq(0)), 1).otherwise(0)).as("valid"),
+        Column damaged = col("_error").startsWith(LandingText.CORRUPT_GZIP).or(col("_error").startsWith(LandingText.NOT_UTF8));
+        List<Row> rows = parsed.groupBy("_source_file")
+                .agg(max("_source_fingerprint").as("fingerprint"),
+                        sum(when(col("_error").isNull().and(ParsedRecords.isRecord()), 1).otherwise(0)).as("valid"),
                         sum(when(col("_error").isNotNull(), 1).otherwise(0)).as("bad"),
-                        count(lit(1)).as("rows"))
+                        max(when(damaged, col("_error"))).as("damage"))
                 .orderBy("_source_file")
                 .collectAsList();
         List<FileStats> stats = new ArrayList<>();
         for (Row row : rows) {
-            stats.add(new FileStats(row.getString(0), row.getString(1), row.getLong(2), row.getLong(3)));
+            stats.add(new FileStats(row.getString(0), row.getString(1), row.getLong(2), row.getLong(3),
+                    row.getString(4)));
         }
         return stats;
     }

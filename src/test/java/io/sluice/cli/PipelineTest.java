@@ -274,6 +274,84 @@ class PipelineTest {
         assertEquals(List.of(), files("landing/pending"));
     }
 
+    private void deliverBacklog(int files) throws IOException {
+        for (int f = 1; f <= files; f++) {
+            StringBuilder text = new StringBuilder();
+            for (int r = 1; r <= 2; r++) {
+                text.append("{\"event_id\":\"f").append(f).append("-").append(r)
+                        .append("\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{}}\n");
+            }
+            deliver("part-" + f + ".json", text.toString());
+        }
+    }
+
+    /** event_id | file | batch sequence of every stage row, sorted. */
+    private List<String> stageRows() {
+        return SPARK.read().format("delta").load(lake.resolve("stage/events").toString())
+                .selectExpr("concat(event_id, ' | ', _source_file, ' | ', _batch_seq)").orderBy("event_id")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    }
+
+    private static final List<String> BACKLOG_IN_BATCHES_OF_TWO = List.of(
+            "f1-1 | part-1.json | 1", "f1-2 | part-1.json | 1", "f2-1 | part-2.json | 1", "f2-2 | part-2.json | 1",
+            "f3-1 | part-3.json | 2", "f3-2 | part-3.json | 2", "f4-1 | part-4.json | 2", "f4-2 | part-4.json | 2",
+            "f5-1 | part-5.json | 3", "f5-2 | part-5.json | 3");
+
+    @Test
+    void aBacklogIsParsedBatchAfterBatchEachExactlyOnceAndARerunWritesNothing() throws IOException {
+        deliverBacklog(5);
+
+        assertEquals(0, sluice("parse", "--max-files", "2", "--report", lake.resolve("report.json").toString()), err);
+
+        assertTrue(out.contains("batch 1 of ~3 ("), out);
+        assertTrue(out.contains("): 2 files, 0.0 MB"), out);
+        assertTrue(out.contains("batch 3 of ~3 ("), out);
+        assertEquals(BACKLOG_IN_BATCHES_OF_TWO, stageRows());
+        JsonNode report = JSON.readTree(lake.resolve("report.json").toFile());
+        assertEquals(3, report.at("/steps/0/details/batches").asLong());
+        assertEquals(5, report.at("/files/moved").asLong());
+        assertEquals(10, report.at("/records/written").asLong());
+        assertEquals(List.of(), files("landing/pending"));
+        long version = deltaVersion("stage/events");
+
+        assertEquals(0, sluice("parse", "--max-files", "2"), err);
+
+        assertEquals(version, deltaVersion("stage/events"), "a rerun writes nothing");
+        assertEquals(BACKLOG_IN_BATCHES_OF_TWO, stageRows());
+    }
+
+    @Test
+    void aKillBetweenBatchesAndMaxBatchesLoseAndDuplicateNothing() throws IOException {
+        deliverBacklog(5);
+        int[] planned = {0};
+        Checkpoints secondBatchPlanned = name -> {
+            if (name.equals("parse.planned") && ++planned[0] == 2) {
+                throw new SimulatedCrash(name);
+            }
+        };
+        assertEquals(1, sluice(secondBatchPlanned, "parse", "--max-files", "2"));
+        assertEquals(List.of("part-3.json", "part-4.json", "part-5.json"), files("landing/pending"));
+
+        assertEquals(0, sluice("parse", "--max-files", "2", "--max-batches", "1"), err);
+        assertTrue(out.contains("resuming batch "), out);
+        assertTrue(out.contains("stopped after 1 batches (--max-batches 1); 1 files stay in pending for the next run"), out);
+        assertEquals(List.of("part-5.json"), files("landing/pending"));
+
+        assertEquals(0, sluice("parse", "--max-bytes", "1k"), err);
+        assertEquals(BACKLOG_IN_BATCHES_OF_TWO, stageRows());
+        assertEquals(List.of(), files("landing/pending"));
+    }
+
+    @Test
+    void batchLimitsAreCheckedBeforeAnythingRuns() {
+        assertEquals(2, sluice("parse", "--max-files", "0"));
+        assertTrue(err.startsWith("--max-files must be at least 1, got 0"), err);
+        assertEquals(2, sluice("run", "--max-bytes", "lots"));
+        assertTrue(err.startsWith("--max-bytes: 'lots' is not a size; write e.g. 2g, 512m or 1048576"), err);
+        assertEquals(2, sluice("parse", "--max-batches", "0"));
+        assertTrue(err.startsWith("--max-batches must be at least 1, got 0"), err);
+    }
+
     @Test
     void aSecondRunOnTheSameLandingFailsWithAClearMessage() throws IOException {
         deliver(Path.of("sample-data/events"));

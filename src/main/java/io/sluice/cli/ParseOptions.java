@@ -1,0 +1,60 @@
+package io.sluice.cli;
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.ParseSettings;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** Options of {@code parse} that {@code run} shares: the bad-record ratio and the size of batches. */
+final class ParseOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--max-bad-ratio", paramLabel = "RATIO",
+            description = "Fail before committing when more than RATIO (0..1) of the records are bad (default: off).")
+    Double maxBadRatio;
+
+    @Option(names = "--max-files", paramLabel = "N",
+            description = "At most N landing files per batch (default: parse.maxFiles, else "
+                    + ParseSettings.MAX_FILES_DEFAULT + ").")
+    Integer maxFiles;
+
+    @Option(names = "--max-bytes", paramLabel = "SIZE",
+            description = "At most SIZE bytes of landing files per batch, e.g. 2g or 512m; a larger file is a batch"
+                    + " of its own (default: parse.maxBytes, else " + ParseSettings.MAX_BYTES_DEFAULT + ").")
+    String maxBytes;
+
+    @Option(names = "--max-batches", paramLabel = "N",
+            description = "Stop after N batches, resumed ones included (default: parse.maxBatches, else until"
+                    + " pending is empty).")
+    Integer maxBatches;
+
+    /** Checks the options alone, before the config is read; a usage error names the option. */
+    void validate() {
+        if (maxBadRatio != null && (maxBadRatio < 0 || maxBadRatio > 1)) {
+            throw new ParameterException(spec.commandLine(), "--max-bad-ratio must be between 0 and 1, got " + maxBadRatio);
+        }
+        if (maxFiles != null && maxFiles < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-files must be at least 1, got " + maxFiles);
+        }
+        if (maxBatches != null && maxBatches < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-batches must be at least 1, got " + maxBatches);
+        }
+        if (maxBytes != null) {
+            try {
+                if (io.sluice.config.ByteSizes.parse("--max-bytes", maxBytes) < 1) {
+                    throw new ParameterException(spec.commandLine(), "--max-bytes must be at least 1 byte, got " + maxBytes);
+                }
+            } catch (ConfigException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+    }
+
+    /** The config's parse settings with these options applied. */
+    ParseSettings applyTo(ParseSettings settings) {
+        return settings.withOverrides(maxBadRatio, maxFiles, maxBytes, maxBatches);
+    }
+}

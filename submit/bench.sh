@@ -197,11 +197,11 @@ for shape in "${shape_list[@]}"; do
     MAY_FAIL=1 measure "spark-json-$shape-$i" env SLUICE_MAIN=io.sluice.bench.SparkJsonToParquet submit/local.sh \
       "$input" "$work/spark-json-$shape"
     output_files "spark-json-$shape-$i" "$work/spark-json-$shape"
-    fresh_lake "$lake" "$input"
+    fresh_lake "$work/lake-parse" "$input"
     # shellcheck disable=SC2046
-    MAY_FAIL=1 measure "parse-$shape-$i" submit/local.sh parse $(lake_options "$lake") \
+    MAY_FAIL=1 measure "parse-$shape-$i" submit/local.sh parse $(lake_options "$work/lake-parse") \
       --report "$work/reports/parse-$shape-$i.json"
-    output_files "parse-$shape-$i" "$lake/stage"
+    output_files "parse-$shape-$i" "$work/lake-parse/stage"
   done
   for case in baseline run spark-json parse; do
     median_of "$case-$shape"

@@ -453,6 +453,39 @@ class PipelineTest {
     }
 
     @Test
+    void aTruncatedGzipKeepsTheRecordsBeforeTheCutAndQuarantinesTheRest() throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            text.append("{\"event_id\":\"g").append(i).append("\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",")
+                    .append("\"event_type\":\"b\",\"data\":{\"n\":\"").append(Integer.toHexString(i * 7919)).append("\"}}\n");
+        }
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+            gzip.write(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Files.write(lake.resolve("landing/pending/cut.json.gz"), java.util.Arrays.copyOf(zipped.toByteArray(), zipped.size() / 2));
+
+        assertEquals(0, sluice("parse"), err);
+
+        List<Row> quarantined = SPARK.read().format("delta").load(lake.resolve("quarantine/events").toString())
+                .select("record_index", "record_line", "reason").collectAsList();
+        assertEquals(1, quarantined.size());
+        long kept = quarantined.get(0).getLong(0);
+        assertTrue(kept > 1000 && kept < 5000, "records before the cut: " + kept);
+        assertEquals(kept + 1, quarantined.get(0).getLong(1));
+        assertTrue(quarantined.get(0).getString(2).matches("corrupt gzip after [0-9]+ uncompressed bytes: Unexpected end"
+                + " of ZLIB input stream; the records before the damage were kept, the rest of the file cannot be read"),
+                quarantined.get(0).getString(2));
+        List<String> stage = SPARK.read().format("delta").load(lake.resolve("stage/events").toString())
+                .selectExpr("concat(_record_index, ' ', event_id)").as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList().stream().sorted(java.util.Comparator.comparingLong(r -> Long.parseLong(r.split(" ")[0])))
+                .toList();
+        assertEquals(java.util.stream.LongStream.range(0, kept).mapToObj(i -> i + " g" + i).toList(), stage);
+        assertTrue(out.contains("pending/cut.json.gz: corrupt gzip after "), out);
+        assertEquals(List.of("date=D/cut.json.gz"), files("landing/processed"));
+    }
+
+    @Test
     void aSecondRunOnTheSameLandingFailsWithAClearMessage() throws IOException {
         deliver(Path.of("sample-data/events"));
         Files.createDirectories(lake.resolve("landing/_sluice"));

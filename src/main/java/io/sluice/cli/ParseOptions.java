@@ -1,5 +1,6 @@
 package io.sluice.cli;
 
+import io.sluice.config.ByteSizes;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ParseSettings;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,6 +32,11 @@ final class ParseOptions {
                     + " pending is empty).")
     Integer maxBatches;
 
+    @Option(names = "--split-size", paramLabel = "SIZE",
+            description = "Read uncompressed JSON-lines files larger than SIZE in splits of SIZE, in parallel"
+                    + " (default: parse.splitSize, else " + ParseSettings.SPLIT_SIZE_DEFAULT + ").")
+    String splitSize;
+
     /** Checks the options alone, before the config is read; a usage error names the option. */
     void validate() {
         if (maxBadRatio != null && (maxBadRatio < 0 || maxBadRatio > 1)) {
@@ -42,19 +48,27 @@ final class ParseOptions {
         if (maxBatches != null && maxBatches < 1) {
             throw new ParameterException(spec.commandLine(), "--max-batches must be at least 1, got " + maxBatches);
         }
-        if (maxBytes != null) {
-            try {
-                if (io.sluice.config.ByteSizes.parse("--max-bytes", maxBytes) < 1) {
-                    throw new ParameterException(spec.commandLine(), "--max-bytes must be at least 1 byte, got " + maxBytes);
-                }
-            } catch (ConfigException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
+        positiveSize("--max-bytes", maxBytes);
+        positiveSize("--split-size", splitSize);
+    }
+
+    private void positiveSize(String option, String value) {
+        if (value == null) {
+            return;
+        }
+        long bytes;
+        try {
+            bytes = ByteSizes.parse(option, value);
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (bytes < 1) {
+            throw new ParameterException(spec.commandLine(), option + " must be at least 1 byte, got " + value);
         }
     }
 
     /** The config's parse settings with these options applied. */
     ParseSettings applyTo(ParseSettings settings) {
-        return settings.withOverrides(maxBadRatio, maxFiles, maxBytes, maxBatches);
+        return settings.withOverrides(maxBadRatio, maxFiles, maxBytes, maxBatches, splitSize);
     }
 }

@@ -12,9 +12,10 @@ import java.time.Duration;
  *     larger file is a batch of its own
  * @param maxBatches most batches one run commits before it stops, resumed ones included; absent is until pending
  *     is empty
+ * @param splitSize uncompressed JSON-lines files larger than this are read in splits of this size, in parallel
  */
 public record ParseSettings(String lockTimeout, Double maxBadRatio, Integer maxFiles, String maxBytes,
-                            Integer maxBatches) {
+                            Integer maxBatches, String splitSize) {
 
     /** Default of {@link #lockTimeout}. */
     public static final String LOCK_TIMEOUT_DEFAULT = "PT2H";
@@ -22,16 +23,19 @@ public record ParseSettings(String lockTimeout, Double maxBadRatio, Integer maxF
     public static final int MAX_FILES_DEFAULT = 10_000;
     /** Default of {@link #maxBytes}: a batch is a few minutes of parsing on a small cluster. */
     public static final String MAX_BYTES_DEFAULT = "2g";
+    /** Default of {@link #splitSize}: Spark's own {@code spark.sql.files.maxPartitionBytes}. */
+    public static final String SPLIT_SIZE_DEFAULT = "128m";
 
     public ParseSettings {
         lockTimeout = lockTimeout == null ? LOCK_TIMEOUT_DEFAULT : lockTimeout;
         maxFiles = maxFiles == null ? MAX_FILES_DEFAULT : maxFiles;
         maxBytes = maxBytes == null ? MAX_BYTES_DEFAULT : maxBytes;
+        splitSize = splitSize == null ? SPLIT_SIZE_DEFAULT : splitSize;
     }
 
     /** Settings with only the lock timeout and the bad-record ratio set; batch limits at their defaults. */
     public ParseSettings(String lockTimeout, Double maxBadRatio) {
-        this(lockTimeout, maxBadRatio, null, null, null);
+        this(lockTimeout, maxBadRatio, null, null, null, null);
     }
 
     public Duration lockTimeoutDuration() {
@@ -43,10 +47,16 @@ public record ParseSettings(String lockTimeout, Double maxBadRatio, Integer maxF
         return ByteSizes.parse("parse.maxBytes", maxBytes);
     }
 
+    /** {@link #splitSize} in bytes. */
+    public long splitBytes() {
+        return ByteSizes.parse("parse.splitSize", splitSize);
+    }
+
     /** These settings with the command line's values where it gave one. */
-    public ParseSettings withOverrides(Double ratio, Integer files, String bytes, Integer batches) {
+    public ParseSettings withOverrides(Double ratio, Integer files, String bytes, Integer batches, String split) {
         return new ParseSettings(lockTimeout, ratio != null ? ratio : maxBadRatio, files != null ? files : maxFiles,
-                bytes != null ? bytes : maxBytes, batches != null ? batches : maxBatches);
+                bytes != null ? bytes : maxBytes, batches != null ? batches : maxBatches,
+                split != null ? split : splitSize);
     }
 
     /** @param source where the settings came from, e.g. the config file or {@code --max-files} */
@@ -60,6 +70,9 @@ public record ParseSettings(String lockTimeout, Double maxBadRatio, Integer maxF
         }
         if (maxBatchBytes() < 1) {
             throw new ConfigException(source + ": parse.maxBytes must be at least 1 byte, got " + maxBytes);
+        }
+        if (splitBytes() < 1) {
+            throw new ConfigException(source + ": parse.splitSize must be at least 1 byte, got " + splitSize);
         }
         if (maxBatches != null && maxBatches < 1) {
             throw new ConfigException(source + ": parse.maxBatches must be at least 1, got " + maxBatches);

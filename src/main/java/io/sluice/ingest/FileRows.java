@@ -2,6 +2,7 @@ package io.sluice.ingest;
 
 import io.sluice.storage.HadoopStorage;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
@@ -22,16 +23,19 @@ import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The rows of one landing file, read as a stream: the bytes are fingerprinted (SHA-256 of the file as stored)
- * while they are read, gunzipped when they start with the gzip magic (whatever the file's name) or decompressed
- * by the codec its extension names, decoded as UTF-8 and split into records one at a time. After the last
- * record comes one file-end row carrying the fingerprint; see {@link ParsedRecords#schema}.
+ * The rows of one landing file, or of one split of it, read as a stream. A whole file is fingerprinted (SHA-256
+ * of the file as stored) while it is read, gunzipped when it starts with the gzip magic (whatever its name) or
+ * decompressed by the codec its extension names, decoded as UTF-8 and split into records one at a time; after the
+ * last record comes its file-end row with the fingerprint. A split reads the lines that start in its byte range
+ * and ends with a split-end row holding the number of lines it read; a fingerprint task only hashes the file and
+ * emits the file-end row. See {@link ParsedRecords#schema}.
  */
 final class FileRows implements Closeable {
     private final FileTask task;
     private final RecordTyper typer;
     private final InputStream stored;
     private final DigestInputStream digested;
+    private final SplitLines lines;
     private final JsonRecordReader reader;
     private long records;
     private long lastLine = 1;
@@ -41,33 +45,52 @@ final class FileRows implements Closeable {
         this.task = task;
         this.typer = typer;
         Path path = HadoopStorage.path(task.uri());
+        InputStream opened = null;
         try {
-            this.stored = HadoopStorage.fileSystem(path, conf).open(path);
-            this.digested = new DigestInputStream(stored, MessageDigest.getInstance("SHA-256"));
-            BufferedInputStream buffered = new BufferedInputStream(digested, 1 << 16);
-            boolean gzip = startsWithGzipMagic(buffered);
-            InputStream content = buffered;
-            if (gzip) {
-                content = new GZIPInputStream(buffered, 1 << 16);
+            FSDataInputStream in = HadoopStorage.fileSystem(path, conf).open(path);
+            opened = in;
+            if (task.kind() == FileTask.Kind.SPLIT) {
+                this.digested = null;
+                this.lines = new SplitLines(in, task.start(), task.end());
+                this.reader = new JsonRecordReader(new LandingText(lines, false, lines.firstByte()));
             } else {
-                CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
-                if (codec != null && !(codec instanceof GzipCodec)) {
-                    content = codec.createInputStream(buffered);
-                }
+                this.lines = null;
+                this.digested = new DigestInputStream(in, MessageDigest.getInstance("SHA-256"));
+                this.reader = task.kind() == FileTask.Kind.WHOLE ? new JsonRecordReader(content(digested, path, conf))
+                        : null;
             }
-            this.reader = new JsonRecordReader(new LandingText(content, gzip));
+            this.stored = in;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available in this JVM", e);
         } catch (IOException e) {
-            close();
+            closeQuietly(opened);
             throw unreadable(e);
         }
     }
 
-    /** The next row of the file, or null after its file-end row. */
+    private static LandingText content(InputStream raw, Path path, Configuration conf) throws IOException {
+        BufferedInputStream buffered = new BufferedInputStream(raw, 1 << 16);
+        boolean gzip = startsWithGzipMagic(buffered);
+        InputStream content = buffered;
+        if (gzip) {
+            content = new GZIPInputStream(buffered, 1 << 16);
+        } else {
+            CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
+            if (codec != null && !(codec instanceof GzipCodec)) {
+                content = codec.createInputStream(buffered);
+            }
+        }
+        return new LandingText(content, gzip);
+    }
+
+    /** The next row, or null after the file-end (or split-end) row. */
     Row next() {
         if (ended) {
             return null;
+        }
+        if (reader == null) {
+            ended = true;
+            return fileEnd(-1);
         }
         JsonRecordReader.Found found;
         try {
@@ -82,7 +105,7 @@ final class FileRows implements Closeable {
         }
         if (found == null) {
             ended = true;
-            return fileEnd();
+            return lines != null ? splitEnd() : fileEnd(records);
         }
         records++;
         lastLine = found.line();
@@ -106,8 +129,12 @@ final class FileRows implements Closeable {
         return RowFactory.create(row);
     }
 
-    /** Reads what the parser left (a gzip trailer, bytes after damage) so the fingerprint covers the whole file. */
-    private Row fileEnd() {
+    /**
+     * Reads what the parser left (a gzip trailer, bytes after damage) so the fingerprint covers the whole file.
+     *
+     * @param count records of the file, or -1 for a file that splits read
+     */
+    private Row fileEnd(long count) {
         try {
             digested.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
@@ -116,7 +143,14 @@ final class FileRows implements Closeable {
         String fingerprint = HexFormat.of().formatHex(digested.getMessageDigest().digest());
         close();
         Object[] row = new Object[typer.width() + ParsedRecords.TRAILING_COLUMNS];
-        fillTrailing(row, typer.width(), fingerprint, ParsedRecords.FILE_END_INDEX, records, null, null);
+        fillTrailing(row, typer.width(), fingerprint, ParsedRecords.FILE_END_INDEX, count, null, null);
+        return RowFactory.create(row);
+    }
+
+    private Row splitEnd() {
+        close();
+        Object[] row = new Object[typer.width() + ParsedRecords.TRAILING_COLUMNS];
+        fillTrailing(row, typer.width(), null, ParsedRecords.SPLIT_END_INDEX, lines.newlines(), null, null);
         return RowFactory.create(row);
     }
 
@@ -128,6 +162,7 @@ final class FileRows implements Closeable {
         row[at + 3] = line;
         row[at + 4] = error;
         row[at + 5] = raw;
+        row[at + 6] = task.kind() == FileTask.Kind.FINGERPRINT ? -1 : task.split();
     }
 
     private UncheckedIOException unreadable(IOException e) {
@@ -144,11 +179,16 @@ final class FileRows implements Closeable {
 
     @Override
     public void close() {
-        if (stored != null) {
+        closeQuietly(stored);
+    }
+
+    /** Closing after the last read, or after a failure already on its way to the user: nothing to add. */
+    private static void closeQuietly(InputStream in) {
+        if (in != null) {
             try {
-                stored.close();
+                in.close();
             } catch (IOException e) {
-                // Only a read's failure matters; the content was fully read or the task already failed.
+                // The content was read to its end, or the read's own failure is being reported.
             }
         }
     }

@@ -28,6 +28,7 @@ public final class LandingText extends Reader {
 
     private final InputStream in;
     private final boolean gzip;
+    private final long firstByte;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -51,8 +52,14 @@ public final class LandingText extends Reader {
      * @param gzip whether {@code in} decompresses, so that its format errors read as a corrupt gzip file
      */
     public LandingText(InputStream in, boolean gzip) {
+        this(in, gzip, 0);
+    }
+
+    /** @param firstByte offset in the file of the first byte of {@code in}, for a split of a file */
+    LandingText(InputStream in, boolean gzip, long firstByte) {
         this.in = in;
         this.gzip = gzip;
+        this.firstByte = firstByte;
     }
 
     public Optional<Damage> damage() {
@@ -123,7 +130,7 @@ public final class LandingText extends Reader {
     }
 
     private void notUtf8() throws IOException {
-        long at = bytesRead - bytes.remaining();
+        long at = firstByte + bytesRead - bytes.remaining();
         StringBuilder tail = new StringBuilder();
         while (tail.length() < MAX_DAMAGED_TAIL) {
             if (bytes.hasRemaining()) {

@@ -16,7 +16,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map_from_arrays;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 /**
  * The records of a set of landing files as one DataFrame: the profile's typed columns, then
@@ -24,13 +33,22 @@ import static org.apache.spark.sql.functions.col;
  * {@code _error} (null for a usable record) and {@code _raw} (the text of a rejected one). After a file's
  * records comes one file-end row: {@code _record_index} {@value #FILE_END_INDEX}, {@code _record_line} the
  * number of records the file held, {@code _source_fingerprint} the SHA-256 of the file as stored (null on
- * record rows: it is known only once the whole file was read). Each file is streamed by one task, so the
- * file list is spread over tasks largest first.
+ * record rows: it is known only once the whole file was read). Each file is streamed by one task, except
+ * uncompressed JSON-lines files larger than the split size ({@link JsonLinesProbe}): those are read in splits cut
+ * at line boundaries, in parallel, plus one task that fingerprints the whole file (SHA-256 is not combinable, so
+ * the fingerprint of a split file is one more streaming pass over its bytes, alongside the splits). Rows of a
+ * split carry positions relative to the split, and {@code _split} its number; each split ends with a split-end
+ * row ({@code _record_index} {@value #SPLIT_END_INDEX}, {@code _record_line} the lines it read), and
+ * {@link #positioned} turns the positions into the file's. The work is spread over tasks largest first.
  */
 public final class ParsedRecords {
-    static final int TRAILING_COLUMNS = 6;
+    static final int TRAILING_COLUMNS = 7;
     /** {@code _record_index} of a file-end row. */
     public static final long FILE_END_INDEX = -1;
+    /** {@code _record_index} of a split-end row. */
+    public static final long SPLIT_END_INDEX = -2;
+    /** Relative weight of fingerprinting a byte against parsing it, for spreading tasks. */
+    private static final long HASH_COST_DIVISOR = 8;
 
     /** A record of a file, good or bad, as opposed to a file-end row. */
     public static Column isRecord() {
@@ -45,14 +63,96 @@ public final class ParsedRecords {
     private ParsedRecords() {
     }
 
-    /** Reads {@code files} with {@code typer}; lazily, like any DataFrame. */
+    /** Reads {@code files} whole, one task each, with {@code typer}; lazily, like any DataFrame. */
     public static Dataset<Row> read(SparkSession spark, List<FileTask> files, List<Long> sizes, RecordTyper typer) {
+        return read(spark, files, sizes, typer, Long.MAX_VALUE).rows();
+    }
+
+    /**
+     * The rows of a read, and whether any file was read in splits (then {@link #positioned} must be applied).
+     */
+    public record Read(Dataset<Row> rows, boolean split) {
+    }
+
+    /**
+     * Reads {@code files} with {@code typer}, cutting JSON-lines files larger than {@code splitSize} bytes into
+     * splits; lazily, but for a look at the first bytes of each file that large.
+     */
+    public static Read read(SparkSession spark, List<FileTask> files, List<Long> sizes, RecordTyper typer,
+                            long splitSize) {
         JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int slices = Math.max(1, Math.min(files.size(), context.defaultParallelism() * 4));
-        List<List<FileTask>> buckets = balance(files, sizes, slices);
-        HadoopConf conf = new HadoopConf(spark.sessionState().newHadoopConf());
+        org.apache.hadoop.conf.Configuration hadoop = spark.sessionState().newHadoopConf();
+        List<FileTask> tasks = new ArrayList<>();
+        List<Long> weights = new ArrayList<>();
+        boolean split = false;
+        for (int i = 0; i < files.size(); i++) {
+            FileTask file = files.get(i);
+            long size = sizes.get(i);
+            if (size > splitSize && JsonLinesProbe.splittable(file.uri(), hadoop)) {
+                split = true;
+                int n = 0;
+                for (long start = 0; start < size; start += splitSize, n++) {
+                    tasks.add(new FileTask(file.uri(), file.relativePath(), FileTask.Kind.SPLIT, n, start,
+                            Math.min(size, start + splitSize)));
+                    weights.add(Math.min(size, start + splitSize) - start);
+                }
+                tasks.add(new FileTask(file.uri(), file.relativePath(), FileTask.Kind.FINGERPRINT, 0, 0, size));
+                weights.add(size / HASH_COST_DIVISOR);
+            } else {
+                tasks.add(file);
+                weights.add(size);
+            }
+        }
+        int slices = Math.max(1, Math.min(tasks.size(), context.defaultParallelism() * 4));
+        List<List<FileTask>> buckets = balance(tasks, weights, slices);
+        HadoopConf conf = new HadoopConf(hadoop);
         JavaRDD<Row> rows = context.parallelize(buckets, slices).mapPartitions(new FileReader(typer, conf));
-        return spark.createDataFrame(rows, schema(typer));
+        return new Read(spark.createDataFrame(rows, schema(typer)), split);
+    }
+
+    /**
+     * {@code parsed} with the positions of split files' records made the file's: each split's record indexes and
+     * lines follow those of the splits before it. Runs one small aggregation over {@code parsed} (cache it first).
+     */
+    public static Dataset<Row> positioned(Dataset<Row> parsed) {
+        List<Row> splits = parsed.groupBy("_source_file", "_split")
+                .agg(sum(when(isRecord(), 1L).otherwise(0L)).as("records"),
+                        max(when(col("_record_index").equalTo(SPLIT_END_INDEX), col("_record_line"))).as("lines"))
+                .where(col("lines").isNotNull())
+                .orderBy("_source_file", "_split")
+                .collectAsList();
+        List<Column> keys = new ArrayList<>();
+        List<Column> indexOffsets = new ArrayList<>();
+        List<Column> lineOffsets = new ArrayList<>();
+        String file = null;
+        long records = 0;
+        long lines = 0;
+        for (Row split : splits) {
+            if (!split.getString(0).equals(file)) {
+                file = split.getString(0);
+                records = 0;
+                lines = 0;
+            }
+            keys.add(lit(file + "\u0000" + split.getInt(1)));
+            indexOffsets.add(lit(records));
+            lineOffsets.add(lit(lines));
+            records += split.getLong(2);
+            lines += split.getLong(3);
+        }
+        if (keys.isEmpty()) {
+            return parsed;
+        }
+        Column key = concat(col("_source_file"), lit("\u0000"), col("_split").cast(DataTypes.StringType));
+        Column[] keyArray = keys.toArray(Column[]::new);
+        Column indexOffset = coalesce(element_at(map_from_arrays(array(keyArray),
+                array(indexOffsets.toArray(Column[]::new))), key), lit(0L));
+        Column lineOffset = coalesce(element_at(map_from_arrays(array(keyArray),
+                array(lineOffsets.toArray(Column[]::new))), key), lit(0L));
+        return parsed
+                .withColumn("_record_index", when(isRecord(), col("_record_index").plus(indexOffset))
+                        .otherwise(col("_record_index")))
+                .withColumn("_record_line", when(isRecord(), col("_record_line").plus(lineOffset))
+                        .otherwise(col("_record_line")));
     }
 
     /** Spreads files over {@code slices} buckets of similar byte counts, largest first; one bucket per task. */
@@ -94,6 +194,7 @@ public final class ParsedRecords {
         fields.add(DataTypes.createStructField("_record_line", DataTypes.LongType, false));
         fields.add(DataTypes.createStructField("_error", DataTypes.StringType, true));
         fields.add(DataTypes.createStructField("_raw", DataTypes.StringType, true));
+        fields.add(DataTypes.createStructField("_split", DataTypes.IntegerType, false));
         return DataTypes.createStructType(fields);
     }
 

@@ -179,10 +179,11 @@ public final class ParseLanding {
             long redelivered = 0;
             if (manifest.status() == BatchManifest.Status.PLANNED && !tasks.isEmpty()) {
                 StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints);
-                Dataset<Row> parsed = ParsedRecords.read(spark, tasks, sizes, typer)
-                        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer, settings.splitBytes());
+                Dataset<Row> parsed = read.rows().persist(StorageLevel.MEMORY_AND_DISK_SER());
                 try {
-                    StageCommit.Counts counts = commit.commit(parsed, settings.maxBadRatio(), progress);
+                    Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed) : parsed;
+                    StageCommit.Counts counts = commit.commit(positioned, settings.maxBadRatio(), progress);
                     records = counts.records();
                     redelivered = counts.redeliveredFiles().size();
                     counts.redeliveredFiles().forEach((file, batch) -> notes.add("pending/" + file

@@ -117,6 +117,29 @@ class DistributeGuardsTest {
     }
 
     @Test
+    void outOfMemoryWhileParsingNamesTheFileAndTheLine() throws IOException {
+        deliver("a.json", EVENT.formatted("e1", "2024-01-01T00:00:00Z"));
+        Checkpoints outOfMemory = point -> {
+            if (point.equals("parse.planned")) {
+                throw new IllegalStateException(new SparkException("Job aborted due to stage failure: Task 0 in stage"
+                        + " 2.0 failed 1 times, most recent failure: Lost task 0.0 in stage 2.0 (TID 3)",
+                        new IllegalStateException("java.lang.OutOfMemoryError while parsing landing file"
+                                + " file:/lake/landing/pending/big file.json after line 1200 (Java heap space): a single"
+                                + " record this large, or the rows of this task, do not fit in the heap",
+                                new OutOfMemoryError("Java heap space"))));
+            }
+        };
+
+        assertEquals(1, sluice.run(outOfMemory, "parse"));
+
+        assertEquals("error: parse ran out of memory (java.lang.OutOfMemoryError) while parsing landing file"
+                + " file:/lake/landing/pending/big file.json after line 1200 in task 0.0 in stage 2.0. Give it more:"
+                + " locally SLUICE_DRIVER_MEMORY=8g (the local runner's heap); on a cluster spark.executor.memory and"
+                + " spark.driver.memory (EMR step or Databricks cluster); or smaller batches (parse --max-files /"
+                + " --max-bytes)", sluice.err().lines().findFirst().orElseThrow());
+    }
+
+    @Test
     void aFullDiskIsNamed() throws IOException {
         deliver("a.json", EVENT.formatted("e1", "2024-01-01T00:00:00Z"));
         Checkpoints fullDisk = point -> {

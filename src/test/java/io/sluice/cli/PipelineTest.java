@@ -352,6 +352,139 @@ class PipelineTest {
         assertTrue(err.startsWith("--max-batches must be at least 1, got 0"), err);
     }
 
+    /**
+     * 60 lines of JSON lines: a blank line, a broken line, a record without its id, an accented value and a
+     * line far longer than a split, so splits start mid-line, on a line start and inside the long line.
+     */
+    private static String jsonLinesWithDamage() {
+        StringBuilder text = new StringBuilder();
+        for (int line = 1; line <= 60; line++) {
+            if (line == 10) {
+                text.append("   \n");
+            } else if (line == 20) {
+                text.append("{\"event_id\": \"e20\", \"broken\n");
+            } else if (line == 30) {
+                text.append("{\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{}}\n");
+            } else {
+                String pad = line == 40 ? "x".repeat(700) : line == 41 ? "ação" : "";
+                text.append("{\"event_id\":\"e").append(line).append("\",\"timestamp\":\"2024-03-01T10:00:00Z\",")
+                        .append("\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"pad\":\"").append(pad).append("\"}}\n");
+            }
+        }
+        return text.toString();
+    }
+
+    /** Every row of a read, positions, reasons and raw text included, sorted: what stage and quarantine get. */
+    private static List<String> parsedRows(org.apache.spark.sql.Dataset<Row> parsed) {
+        return parsed.where(io.sluice.ingest.ParsedRecords.isRecord())
+                .selectExpr("concat_ws(' | ', _source_file, cast(_record_index as string), cast(_record_line as string),"
+                        + " coalesce(event_id, '-'), coalesce(_error, '-'), coalesce(_raw, '-'))")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList().stream().sorted().toList();
+    }
+
+    @Test
+    void aJsonLinesFileReadInSplitsHasExactlyTheRowsAndPositionsOfAWholeRead() throws IOException {
+        Path file = lake.resolve("landing/pending/big.json");
+        Files.writeString(file, jsonLinesWithDamage());
+        long size = Files.size(file);
+        io.sluice.ingest.RecordTyper typer = Steps.typer(io.sluice.config.ConfigLoader.load("conf/local.yaml")
+                .datasets().get("events"));
+        List<io.sluice.ingest.FileTask> tasks = List.of(new io.sluice.ingest.FileTask(file.toUri().toString(), "big.json"));
+
+        io.sluice.ingest.ParsedRecords.Read whole = io.sluice.ingest.ParsedRecords.read(SPARK, tasks, List.of(size), typer,
+                Long.MAX_VALUE);
+        List<String> expected = parsedRows(whole.rows());
+        assertEquals(false, whole.split());
+        assertEquals(59, expected.size(), "59 records: 60 lines, one blank");
+        assertTrue(expected.contains("big.json | 18 | 20 | - | malformed JSON: Illegal unquoted character ((CTRL-CHAR,"
+                + " code 10)): has to be escaped using backslash to be included in name | {\"event_id\": \"e20\", \"broken"),
+                String.join("\n", expected));
+        for (long splitSize : new long[] {97, 256, 1000, size - 1}) {
+            io.sluice.ingest.ParsedRecords.Read split = io.sluice.ingest.ParsedRecords.read(SPARK, tasks, List.of(size), typer,
+                    splitSize);
+            assertTrue(split.split(), "split at " + splitSize);
+            org.apache.spark.sql.Dataset<Row> cached = split.rows().cache();
+            assertEquals(expected, parsedRows(io.sluice.ingest.ParsedRecords.positioned(cached)), "split size " + splitSize);
+            assertEquals(List.of(org.apache.spark.sql.RowFactory.create(-1L, fingerprintOf(file))),
+                    cached.where("_record_index = -1").select("_record_line", "_source_fingerprint").collectAsList());
+            cached.unpersist();
+        }
+    }
+
+    private static String fingerprintOf(Path file) throws IOException {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(file)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void parseReadsLargeJsonLinesInSplitsWithExactPositionsAndKnowsARedelivery() throws IOException {
+        deliver("big.json", jsonLinesWithDamage());
+        deliver("array.json", "[\n" + "{\"event_id\":\"a1\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\","
+                + "\"event_type\":\"b\",\"data\":{}},\n" + "{\"event_id\":\"a2\",\"timestamp\":\"2024-03-01T10:00:00Z\","
+                + "\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"pad\":\"" + "y".repeat(400) + "\"}}\n]\n");
+
+        assertEquals(0, sluice("parse", "--split-size", "300"), err);
+
+        List<String> stage = SPARK.read().format("delta").load(lake.resolve("stage/events").toString())
+                .selectExpr("concat(_source_file, ':', _record_index, ' ', event_id)").orderBy("_source_file", "_record_index")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        List<String> expected = new ArrayList<>(List.of("array.json:0 a1", "array.json:1 a2"));
+        for (int line = 1; line <= 60; line++) {
+            if (line != 10 && line != 20 && line != 30) {
+                expected.add("big.json:" + (line < 10 ? line - 1 : line - 2) + " e" + line);
+            }
+        }
+        assertEquals(expected, stage);
+        List<String> quarantined = SPARK.read().format("delta").load(lake.resolve("quarantine/events").toString())
+                .selectExpr("concat(source_file, ':', record_index, '@', record_line, ' ', reason)").orderBy("record_line")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        assertEquals(List.of("big.json:18@20 malformed JSON: Illegal unquoted character ((CTRL-CHAR, code 10)): has to be"
+                        + " escaped using backslash to be included in name",
+                "big.json:28@30 missing required field 'event_id'"), quarantined);
+
+        deliver("big again.json", jsonLinesWithDamage());
+        assertEquals(0, sluice("parse", "--split-size", "300"), err);
+        assertTrue(out.contains("pending/big again.json was already ingested by batch"), out);
+        assertEquals(expected.size(), SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count());
+    }
+
+    @Test
+    void aTruncatedGzipKeepsTheRecordsBeforeTheCutAndQuarantinesTheRest() throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            text.append("{\"event_id\":\"g").append(i).append("\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",")
+                    .append("\"event_type\":\"b\",\"data\":{\"n\":\"").append(Integer.toHexString(i * 7919)).append("\"}}\n");
+        }
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+            gzip.write(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Files.write(lake.resolve("landing/pending/cut.json.gz"), java.util.Arrays.copyOf(zipped.toByteArray(), zipped.size() / 2));
+
+        assertEquals(0, sluice("parse"), err);
+
+        List<Row> quarantined = SPARK.read().format("delta").load(lake.resolve("quarantine/events").toString())
+                .select("record_index", "record_line", "reason").collectAsList();
+        assertEquals(1, quarantined.size());
+        long kept = quarantined.get(0).getLong(0);
+        assertTrue(kept > 1000 && kept < 5000, "records before the cut: " + kept);
+        assertEquals(kept + 1, quarantined.get(0).getLong(1));
+        assertTrue(quarantined.get(0).getString(2).matches("corrupt gzip after [0-9]+ uncompressed bytes: Unexpected end"
+                + " of ZLIB input stream; the records before the damage were kept, the rest of the file cannot be read"),
+                quarantined.get(0).getString(2));
+        List<String> stage = SPARK.read().format("delta").load(lake.resolve("stage/events").toString())
+                .selectExpr("concat(_record_index, ' ', event_id)").as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList().stream().sorted(java.util.Comparator.comparingLong(r -> Long.parseLong(r.split(" ")[0])))
+                .toList();
+        assertEquals(java.util.stream.LongStream.range(0, kept).mapToObj(i -> i + " g" + i).toList(), stage);
+        assertTrue(out.contains("pending/cut.json.gz: corrupt gzip after "), out);
+        assertEquals(List.of("date=D/cut.json.gz"), files("landing/processed"));
+    }
+
     @Test
     void aSecondRunOnTheSameLandingFailsWithAClearMessage() throws IOException {
         deliver(Path.of("sample-data/events"));

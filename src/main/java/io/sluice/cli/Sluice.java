@@ -25,6 +25,8 @@ import java.util.function.Function;
                 RunCommand.class,
                 RepartitionCommand.class,
                 MaintainCommand.class,
+                PublishCommand.class,
+                StatusCommand.class,
                 GenerateCommand.class,
                 SqlCommand.class,
                 DdlCommand.class,

@@ -32,6 +32,10 @@ public final class ZoneOptions {
     @Option(names = "--quarantine", paramLabel = "URI", description = "Quarantine zone root; overrides the config.")
     Optional<String> quarantine;
 
+    @Option(names = "--gold", paramLabel = "URI",
+            description = "Gold zone root (publish's tables); overrides the config. Default: gold beside the trusted zone.")
+    Optional<String> gold;
+
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = DATASET_DEFAULT,
             description = "Dataset profile from the config (default: ${DEFAULT-VALUE}).")
     String dataset;
@@ -44,7 +48,7 @@ public final class ZoneOptions {
 
     /** The config with the zone overrides applied, validated. */
     SluiceConfig load() {
-        return ConfigLoader.load(config, zones -> zones.override(landing, stage, trusted, quarantine));
+        return ConfigLoader.load(config, zones -> zones.override(landing, stage, trusted, quarantine, gold));
     }
 
     DatasetProfile profile(SluiceConfig loaded) {

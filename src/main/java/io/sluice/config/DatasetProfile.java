@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param table optional catalog name, {@code db.name}, registered after each write
  * @param structure rules that turn stringified JSON into nested values; absent for flat datasets
  * @param history layout of historical folders for {@code backfill-history}; absent when there is none
+ * @param gold tables {@code publish} derives from the trusted table, by name
  */
 public record DatasetProfile(
         List<String> recordKey,
@@ -41,7 +42,8 @@ public record DatasetProfile(
         TableFormat format,
         String table,
         Structure structure,
-        History history) {
+        History history,
+        LinkedHashMap<String, GoldTable> gold) {
 
     /** Which versions of a record the trusted table keeps. */
     public enum Keep {
@@ -77,18 +79,28 @@ public record DatasetProfile(
         partitions = partitions == null ? List.of() : List.copyOf(partitions);
         format = format == null ? TableFormat.DELTA : format;
         recordKey = recordKey == null ? List.of() : List.copyOf(recordKey);
+        gold = gold == null ? new LinkedHashMap<>() : gold;
+    }
+
+    /** A profile without gold tables. */
+    public DatasetProfile(List<String> recordKey, String version, Keep keep, String eventTime, String eventTimeZone,
+                          LinkedHashMap<String, FieldType> fields, List<String> required, UnknownKeys unknownKeys,
+                          LinkedHashMap<String, String> derived, List<String> partitions, TableFormat format,
+                          String table, Structure structure, History history) {
+        this(recordKey, version, keep, eventTime, eventTimeZone, fields, required, unknownKeys, derived, partitions,
+                format, table, structure, history, null);
     }
 
     /** This profile keeping {@code versions} instead. */
     public DatasetProfile withKeep(Keep versions) {
         return new DatasetProfile(recordKey, version, versions, eventTime, eventTimeZone, fields, required, unknownKeys,
-                derived, partitions, format, table, structure, history);
+                derived, partitions, format, table, structure, history, gold);
     }
 
     /** This profile writing {@code tableFormat} instead. */
     public DatasetProfile withFormat(TableFormat tableFormat) {
         return new DatasetProfile(recordKey, version, keep, eventTime, eventTimeZone, fields, required, unknownKeys,
-                derived, partitions, tableFormat, table, structure, history);
+                derived, partitions, tableFormat, table, structure, history, gold);
     }
 
     /** The zone of {@link #eventTimeZone()}. */
@@ -144,6 +156,12 @@ public record DatasetProfile(
         if (history != null) {
             history.validate(at + ".history");
         }
+        gold.forEach((goldName, goldTable) -> {
+            if (goldTable == null) {
+                throw new ConfigException(at + ".gold." + goldName + " is empty; give its query and keys");
+            }
+            goldTable.validate(at + ".gold", goldName);
+        });
     }
 
     private void requireField(String key, String field) {

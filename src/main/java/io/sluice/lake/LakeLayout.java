@@ -49,6 +49,20 @@ public record LakeLayout(Zones zones, Storage storage) {
         return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/backfill");
     }
 
+    /** The gold table {@code name} of a dataset: {@code <gold>/<dataset>/<name>}. */
+    public String goldTable(String dataset, String name) {
+        return storage.resolve(zones.goldRoot(), dataset + "/" + name);
+    }
+
+    public String publishLock(String dataset) {
+        return storage.resolve(zones.goldRoot(), "_sluice/" + dataset + "/publish.lock");
+    }
+
+    /** Delta transaction application id of {@code publish} writing a gold table; its version is the trusted version consumed. */
+    public static String publishTxnAppId(String dataset, String name) {
+        return txnAppId("publish", dataset + "-" + name);
+    }
+
     /** Delta transaction application id of a step writing a dataset, scoped by the writing step. */
     public static String txnAppId(String step, String dataset) {
         return "sluice-" + step + "-" + dataset;

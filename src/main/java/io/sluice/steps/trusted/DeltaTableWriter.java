@@ -25,6 +25,8 @@ import static org.apache.spark.sql.functions.lit;
 final class DeltaTableWriter {
     private static final String AUTO_MERGE = "spark.databricks.delta.schema.autoMerge.enabled";
     private static final String DELETION_VECTORS = "spark.databricks.delta.properties.defaults.enableDeletionVectors";
+    /** New trusted tables record their changes, so {@code publish} recomputes only the gold groups they touch. */
+    private static final String CHANGE_DATA_FEED = "spark.databricks.delta.properties.defaults.enableChangeDataFeed";
     private static final String MAX_RECORDS = "spark.sql.files.maxRecordsPerFile";
     /** Above this many partitions holding replaced rows, the MERGE scans the whole target instead of listing them. */
     static final int MAX_PRUNED_PARTITIONS = 2000;
@@ -59,7 +61,8 @@ final class DeltaTableWriter {
                 classification.rows())), classification.landed().size());
         SessionConf.run(spark, Map.of(MAX_RECORDS, Long.toString(rowsPerFile)), () -> {
             if (!exists) {
-                SessionConf.run(spark, Map.of(DELETION_VECTORS, Boolean.toString(deletionVectors)),
+                SessionConf.run(spark, Map.of(DELETION_VECTORS, Boolean.toString(deletionVectors),
+                                CHANGE_DATA_FEED, "true"),
                         () -> append(rows, txn));
             } else if (classification.counts().updated() == 0) {
                 append(rows, txn);

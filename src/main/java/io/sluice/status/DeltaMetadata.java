@@ -1,0 +1,98 @@
+package io.sluice.status;
+
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.Snapshot;
+import org.apache.spark.sql.delta.actions.Action;
+import org.apache.spark.sql.delta.actions.CommitInfo;
+import org.apache.spark.sql.delta.actions.SetTransaction;
+import scala.Option;
+import scala.Tuple2;
+import scala.collection.Iterator;
+import scala.collection.JavaConverters;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/** What a Delta table's log says, read without touching a data file. */
+public final class DeltaMetadata {
+    private final Snapshot snapshot;
+    private final DeltaLog log;
+
+    private DeltaMetadata(DeltaLog log, Snapshot snapshot) {
+        this.log = log;
+        this.snapshot = snapshot;
+    }
+
+    /** The latest snapshot of the table at {@code path}; empty when there is no Delta table there. */
+    public static Optional<DeltaMetadata> read(SparkSession spark, String path) {
+        requireNonNull(path, "path is null");
+        DeltaLog log = DeltaLog.forTable(spark, path);
+        Snapshot snapshot = log.update(false, Option.empty(), Option.empty());
+        return snapshot.version() < 0 ? Optional.empty() : Optional.of(new DeltaMetadata(log, snapshot));
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    public long version() {
+        return snapshot.version();
+    }
+
+    /** The greatest transaction version committed under {@code appId}, if any. */
+    public Optional<Long> txnVersion(String appId) {
+        Option<Object> version = snapshot.transactions().get(appId);
+        return version.isDefined() ? Optional.of((Long) version.get()) : Optional.empty();
+    }
+
+    /**
+     * One commit of the log.
+     *
+     * @param txns transaction (app id to version) the commit carried
+     * @param metrics Delta's operation metrics
+     */
+    public record Commit(long version, Instant at, String operation, Map<String, Long> txns,
+                         Map<String, String> metrics) {
+    }
+
+    /** The commits from {@code fromVersion} to the latest, oldest first; commits the log no longer holds are skipped. */
+    public List<Commit> commitsFrom(long fromVersion) {
+        List<Commit> commits = new ArrayList<>();
+        Iterator<Tuple2<Object, scala.collection.Seq<Action>>> changes =
+                log.getChanges(Math.max(0, fromVersion), false);
+        while (changes.hasNext()) {
+            Tuple2<Object, scala.collection.Seq<Action>> change = changes.next();
+            long version = (Long) change._1();
+            Instant at = null;
+            String operation = "";
+            Map<String, Long> txns = new java.util.LinkedHashMap<>();
+            Map<String, String> metrics = Map.of();
+            for (Action action : JavaConverters.seqAsJavaList(change._2())) {
+                if (action instanceof CommitInfo info) {
+                    at = Instant.ofEpochMilli(info.timestamp().getTime());
+                    operation = info.operation();
+                    if (info.operationMetrics().isDefined()) {
+                        metrics = JavaConverters.mapAsJavaMap(info.operationMetrics().get());
+                    }
+                } else if (action instanceof SetTransaction txn) {
+                    txns.put(txn.appId(), txn.version());
+                }
+            }
+            commits.add(new Commit(version, at, operation, txns, metrics));
+        }
+        return commits;
+    }
+
+    /** The commit of the latest version. */
+    public Commit latestCommit() {
+        List<Commit> commits = commitsFrom(version());
+        return commits.isEmpty() ? new Commit(version(), Instant.ofEpochMilli(snapshot.timestamp()), "", Map.of(),
+                Map.of()) : commits.get(commits.size() - 1);
+    }
+}

@@ -55,6 +55,14 @@ class DatabricksModelsTest {
     }
 
     @Test
+    void shippedStepJobOfTheAirflowDagIsAJobsApiJobThatStartsOnTheRuntime() throws Exception {
+        CreateJob job = read(Path.of("submit/databricks/sluice-step-job.json"));
+        assertEquals("sluice-step", job.getName());
+        assertEquals(List.of("sluice"), job.getTasks().stream().map(Task::getTaskKey).toList());
+        assertEquals(List.of(), problems(job));
+    }
+
+    @Test
     void shippedMaintainJobIsAJobsApiJobThatStartsOnTheRuntime() throws Exception {
         CreateJob job = read(Path.of("submit/databricks/orders-maintain-job.json"));
         assertEquals("sluice-orders-maintain", job.getName());

@@ -4,10 +4,13 @@ import io.sluice.config.DatasetProfile;
 import io.sluice.config.ParseSettings;
 import io.sluice.config.SluiceConfig;
 import io.sluice.report.StepResult;
+import io.sluice.config.Source;
 import io.sluice.steps.ParseLanding;
+import io.sluice.steps.PullKafka;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.time.Duration;
 import java.util.List;
 
 /** {@code sluice parse}: landing/pending to stage, bad records to quarantine, files to processed. */
@@ -22,6 +25,7 @@ final class ParseCommand extends DataCommand {
     void validate(SluiceConfig config, DatasetProfile profile) {
         parseOptions.validate();
         Steps.typer(profile);
+        Steps.kafkaClient(profile, options.dataset);
     }
 
     @Override
@@ -32,6 +36,14 @@ final class ParseCommand extends DataCommand {
 
     static StepResult parse(Context context, ParseOptions options, Sluice root) {
         ParseSettings settings = options.applyTo(context.config().parse());
+        Source source = context.profile().sourceOrFiles();
+        if (source.kind() == Source.Kind.KAFKA) {
+            long maxRecords = options.maxRecords != null ? options.maxRecords : source.recordsPerBatch();
+            return new PullKafka(context.spark(), context.lake(), context.dataset(), source,
+                    Steps.kafkaClient(context.profile(), context.dataset()).orElseThrow(), settings,
+                    maxRecords, Steps.typer(context.profile()), root.checkpoints(), root.clock(),
+                    Duration.ofSeconds(2), progress(context.out(), PullKafka.STEP)).execute();
+        }
         return new ParseLanding(context.spark(), context.lake(), context.dataset(), context.profile(), settings,
                 Steps.typer(context.profile()), root.checkpoints(), root.clock(),
                 progress(context.out(), ParseLanding.STEP)).execute();

@@ -31,6 +31,11 @@ final class ParseOptions {
                     + " pending is empty).")
     Integer maxBatches;
 
+    @Option(names = "--max-records", paramLabel = "N",
+            description = "Kafka sources: at most N records per batch (default: the source's maxRecordsPerBatch, else "
+                    + io.sluice.config.Source.MAX_RECORDS_PER_BATCH_DEFAULT + ").")
+    Long maxRecords;
+
     /** Checks the options alone, before the config is read; a usage error names the option. */
     void validate() {
         if (maxBadRatio != null && (maxBadRatio < 0 || maxBadRatio > 1)) {
@@ -38,6 +43,9 @@ final class ParseOptions {
         }
         if (maxFiles != null && maxFiles < 1) {
             throw new ParameterException(spec.commandLine(), "--max-files must be at least 1, got " + maxFiles);
+        }
+        if (maxRecords != null && maxRecords < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-records must be at least 1, got " + maxRecords);
         }
         if (maxBatches != null && maxBatches < 1) {
             throw new ParameterException(spec.commandLine(), "--max-batches must be at least 1, got " + maxBatches);

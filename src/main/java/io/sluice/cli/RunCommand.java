@@ -25,6 +25,7 @@ final class RunCommand extends DataCommand {
     void validate(SluiceConfig config, DatasetProfile profile) {
         parseOptions.validate();
         Steps.typer(profile);
+        Steps.kafkaClient(profile, options.dataset);
     }
 
     @Override

@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param table optional catalog name, {@code db.name}, registered after each write
  * @param structure rules that turn stringified JSON into nested values; absent for flat datasets
  * @param history layout of historical folders for {@code backfill-history}; absent when there is none
+ * @param source where {@code parse} reads the dataset from: landing files when absent, else a Kafka topic
  */
 public record DatasetProfile(
         List<String> recordKey,
@@ -41,7 +42,8 @@ public record DatasetProfile(
         TableFormat format,
         String table,
         Structure structure,
-        History history) {
+        History history,
+        Source source) {
 
     /** Which versions of a record the trusted table keeps. */
     public enum Keep {
@@ -82,13 +84,13 @@ public record DatasetProfile(
     /** This profile keeping {@code versions} instead. */
     public DatasetProfile withKeep(Keep versions) {
         return new DatasetProfile(recordKey, version, versions, eventTime, eventTimeZone, fields, required, unknownKeys,
-                derived, partitions, format, table, structure, history);
+                derived, partitions, format, table, structure, history, source);
     }
 
     /** This profile writing {@code tableFormat} instead. */
     public DatasetProfile withFormat(TableFormat tableFormat) {
         return new DatasetProfile(recordKey, version, keep, eventTime, eventTimeZone, fields, required, unknownKeys,
-                derived, partitions, tableFormat, table, structure, history);
+                derived, partitions, tableFormat, table, structure, history, source);
     }
 
     /** The zone of {@link #eventTimeZone()}. */
@@ -102,6 +104,11 @@ public record DatasetProfile(
 
     public Optional<History> historyLayout() {
         return Optional.ofNullable(history);
+    }
+
+    /** The source {@code parse} reads; landing files unless the profile names another. */
+    public Source sourceOrFiles() {
+        return source == null ? Source.FILES : source;
     }
 
     public Optional<String> tableName() {
@@ -143,6 +150,9 @@ public record DatasetProfile(
         }
         if (history != null) {
             history.validate(at + ".history");
+        }
+        if (this.source != null) {
+            this.source.validate(at + ".source");
         }
     }
 

@@ -36,6 +36,11 @@ final class ParseOptions {
                     + io.sluice.config.Source.MAX_RECORDS_PER_BATCH_DEFAULT + ").")
     Long maxRecords;
 
+    @Option(names = "--full-refresh",
+            description = "JDBC sources: read the whole table or query this time, whatever the committed watermark;"
+                    + " distribute collapses the rows it already holds by key and version.")
+    boolean fullRefresh;
+
     /** Checks the options alone, before the config is read; a usage error names the option. */
     void validate() {
         if (maxBadRatio != null && (maxBadRatio < 0 || maxBadRatio > 1)) {

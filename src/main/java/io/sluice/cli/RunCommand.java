@@ -26,6 +26,7 @@ final class RunCommand extends DataCommand {
         parseOptions.validate();
         Steps.typer(profile);
         Steps.kafkaClient(profile, options.dataset);
+        Steps.jdbcClient(profile, options.dataset);
     }
 
     @Override

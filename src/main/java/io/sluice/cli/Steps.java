@@ -6,6 +6,7 @@ import io.sluice.config.Source;
 import io.sluice.config.Structure;
 import io.sluice.ingest.DocumentStructurer;
 import io.sluice.ingest.RecordTyper;
+import io.sluice.steps.JdbcClientSettings;
 import io.sluice.steps.KafkaClientSettings;
 
 import java.io.IOException;
@@ -36,6 +37,18 @@ final class Steps {
             return Optional.empty();
         }
         return Optional.of(KafkaClientSettings.of(source, System.getenv(), "datasets." + dataset + ".source"));
+    }
+
+    /**
+     * The JDBC connection settings of {@code profile}'s source, credentials from the environment or the password
+     * file; empty when the source is not JDBC. Fails before Spark starts when a named secret is not there.
+     */
+    static Optional<JdbcClientSettings> jdbcClient(DatasetProfile profile, String dataset) {
+        Source source = profile.sourceOrFiles();
+        if (source.kind() != Source.Kind.JDBC) {
+            return Optional.empty();
+        }
+        return Optional.of(JdbcClientSettings.of(source, System.getenv(), "datasets." + dataset + ".source"));
     }
 
     private static byte[] personalDataKey(Structure structure) {

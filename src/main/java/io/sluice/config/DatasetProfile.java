@@ -26,7 +26,7 @@ import java.util.Optional;
  * @param table optional catalog name, {@code db.name}, registered after each write
  * @param structure rules that turn stringified JSON into nested values; absent for flat datasets
  * @param history layout of historical folders for {@code backfill-history}; absent when there is none
- * @param source where {@code parse} reads the dataset from: landing files when absent, else a Kafka topic
+ * @param source where {@code parse} reads the dataset from: landing files when absent, a Kafka topic or a JDBC table
  */
 public record DatasetProfile(
         List<String> recordKey,
@@ -152,7 +152,7 @@ public record DatasetProfile(
             history.validate(at + ".history");
         }
         if (this.source != null) {
-            this.source.validate(at + ".source");
+            this.source.validate(at + ".source", fields);
         }
     }
 

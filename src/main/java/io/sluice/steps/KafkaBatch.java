@@ -11,7 +11,7 @@ import io.sluice.lake.Checkpoints;
 import io.sluice.lake.DeltaWrites;
 import io.sluice.lake.KafkaRange;
 import io.sluice.lake.KafkaRange.PartitionRange;
-import io.sluice.lake.KafkaRanges;
+import io.sluice.lake.SourceRanges;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.Quarantine;
 import io.sluice.report.StepResult.RecordCounts;
@@ -128,7 +128,7 @@ final class KafkaBatch {
         Dataset<Row> stageRows = new StageRows(spark, typer).toStage(typed.filter(col("_error").isNull()),
                 lineage(ingestedAt));
         DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), StageCommit.STAGE_PARTITIONS,
-                LakeLayout.txnAppId(PullKafka.STEP, dataset), manifest.seq(), KafkaRanges.toJson(range));
+                LakeLayout.txnAppId(PullKafka.STEP, dataset), manifest.seq(), SourceRanges.toJson(range));
         checkpoints.reached("kafka.stageCommitted");
         progress.accept("stage: " + valid + " records committed to " + lake.stageTable(dataset));
         if (bad > 0) {

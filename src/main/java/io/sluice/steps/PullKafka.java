@@ -9,7 +9,7 @@ import io.sluice.lake.Checkpoints;
 import io.sluice.lake.KafkaRange;
 import io.sluice.lake.KafkaRange.ExpiredGap;
 import io.sluice.lake.KafkaRange.PartitionRange;
-import io.sluice.lake.KafkaRanges;
+import io.sluice.lake.SourceRanges;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.ZoneLock;
 import io.sluice.report.StepResult;
@@ -88,7 +88,7 @@ public final class PullKafka {
     public StepResult execute() {
         Instant started = clock.instant();
         BatchManifests manifests = new BatchManifests(lake.storage(), lake.zones().stage(), dataset);
-        KafkaRanges ranges = new KafkaRanges(lake.storage(), lake.zones().stage(), dataset);
+        SourceRanges<KafkaRange> ranges = SourceRanges.kafka(lake.storage(), lake.zones().stage(), dataset);
         List<KafkaBatch.Outcome> outcomes = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         int maxBatches = settings.maxBatches() == null ? Integer.MAX_VALUE : settings.maxBatches();
@@ -111,7 +111,7 @@ public final class PullKafka {
                     break;
                 }
                 BatchManifest manifest = manifest(range);
-                ranges.save(range);
+                ranges.save(seq, range);
                 manifests.save(manifest);
                 checkpoints.reached("kafka.planned");
                 outcomes.add(batch(manifest, range).run(manifests));
@@ -138,7 +138,7 @@ public final class PullKafka {
      * Where each partition stands: the end of the last batch's range. Every earlier batch is finished when this
      * runs, so the last range is the one committed with the stage rows.
      */
-    private static Map<TopicPartition, Long> committed(BatchManifests manifests, KafkaRanges ranges) {
+    private static Map<TopicPartition, Long> committed(BatchManifests manifests, SourceRanges<KafkaRange> ranges) {
         Map<TopicPartition, Long> committed = new HashMap<>();
         List<BatchManifest> all = manifests.all();
         for (int i = all.size() - 1; i >= 0; i--) {

@@ -102,20 +102,22 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
     }
 
     void validate(String at, Map<String, FieldType> fields) {
+        // 'at' is "<config>: datasets.<name>.source"; advice names the key alone.
+        String key = at.contains(": ") ? at.substring(at.indexOf(": ") + 2) : at;
         List<String> kafkaKeys = kafkaKeysSet();
         List<String> jdbcKeys = jdbcKeysSet();
         if (kind != Kind.KAFKA && !kafkaKeys.isEmpty()) {
             throw new ConfigException(at + ": " + String.join(", ", kafkaKeys) + " belong to a Kafka source; set "
-                    + at + ".kind: kafka or remove them");
+                    + key + ".kind: kafka or remove them");
         }
         if (kind != Kind.JDBC && !jdbcKeys.isEmpty()) {
             throw new ConfigException(at + ": " + String.join(", ", jdbcKeys) + " belong to a JDBC source; set "
-                    + at + ".kind: jdbc or remove them");
+                    + key + ".kind: jdbc or remove them");
         }
         switch (kind) {
             case FILES -> { }
-            case KAFKA -> validateKafka(at);
-            case JDBC -> validateJdbc(at, fields);
+            case KAFKA -> validateKafka(at, key);
+            case JDBC -> validateJdbc(at, key, fields);
         }
     }
 
@@ -143,14 +145,14 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         return set;
     }
 
-    private void validateJdbc(String at, Map<String, FieldType> fields) {
+    private void validateJdbc(String at, String key, Map<String, FieldType> fields) {
         if (url == null || !url.startsWith("jdbc:")) {
             throw new ConfigException(at + ".url is missing or does not start with jdbc:; give the database's JDBC URL");
         }
         if (SECRET_PROPERTY.matcher(url.toLowerCase(Locale.ROOT)).matches()) {
             throw new ConfigException(at + ".url holds a credential; secrets never go in a config file. Name the"
-                    + " environment variable that holds the password in " + at + ".passwordEnv, or a file in "
-                    + at + ".passwordFile");
+                    + " environment variable that holds the password in " + key + ".passwordEnv, or a file in "
+                    + key + ".passwordFile");
         }
         if ((table == null) == (query == null)) {
             throw new ConfigException(at + ": give exactly one of table (schema.name) and query (a SELECT)");
@@ -195,7 +197,7 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         }
     }
 
-    private void validateKafka(String at) {
+    private void validateKafka(String at, String key) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new ConfigException(at + ".bootstrapServers is missing; give the brokers as host:port[,host:port]");
         }
@@ -205,14 +207,14 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         if (maxRecordsPerBatch != null && maxRecordsPerBatch < 1) {
             throw new ConfigException(at + ".maxRecordsPerBatch is " + maxRecordsPerBatch + "; give at least 1");
         }
-        for (String key : properties.keySet()) {
-            if (SECRET_PROPERTY.matcher(key.toLowerCase(Locale.ROOT)).matches()) {
-                throw new ConfigException(at + ".properties." + key + " holds a credential; secrets never go in a"
-                        + " config file. Name the environment variable that holds it instead: "
-                        + at + ".secretPropertiesEnv." + key + ": SOME_ENV_VAR");
+        for (String property : properties.keySet()) {
+            if (SECRET_PROPERTY.matcher(property.toLowerCase(Locale.ROOT)).matches()) {
+                throw new ConfigException(at + ".properties." + property + " holds a credential; secrets never go in"
+                        + " a config file. Name the environment variable that holds it instead: "
+                        + key + ".secretPropertiesEnv." + property + ": SOME_ENV_VAR");
             }
-            if (key.startsWith("kafka.")) {
-                throw new ConfigException(at + ".properties." + key + ": write Kafka client properties without"
+            if (property.startsWith("kafka.")) {
+                throw new ConfigException(at + ".properties." + property + ": write Kafka client properties without"
                         + " the 'kafka.' prefix (e.g. security.protocol)");
             }
         }

@@ -43,13 +43,15 @@ final class KafkaOffsets {
     static Map<TopicPartition, Bounds> bounds(KafkaClientSettings settings, List<String> topics, Duration backoff,
                                               Consumer<String> progress) {
         Map<String, Object> props = new HashMap<>(settings.clientProperties());
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis() / 2);
+        // The source's properties may shorten these (a test, a broker known to be close); else 30 s per attempt.
+        props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+        props.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis() / 2);
+        long timeout = Long.parseLong(String.valueOf(props.get(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG)));
         KafkaException last = null;
         Duration wait = backoff;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try (Admin admin = Admin.create(props)) {
-                return read(admin, topics);
+                return read(admin, topics, Duration.ofMillis(timeout));
             } catch (KafkaException e) {
                 if (!e.retriable) {
                     throw new KafkaSourceException("Kafka at " + settings.bootstrapServers() + ": " + e.getMessage(), e);
@@ -58,7 +60,7 @@ final class KafkaOffsets {
             }
             if (attempt < ATTEMPTS) {
                 progress.accept("Kafka at " + settings.bootstrapServers() + " did not answer (" + last.getMessage()
-                        + "); retrying in " + wait.toSeconds() + " s");
+                        + "); retrying in " + wait.toMillis() + " ms");
                 sleep(wait);
                 wait = wait.multipliedBy(2);
             }
@@ -68,10 +70,10 @@ final class KafkaOffsets {
                 + " from the driver, and the source's bootstrapServers and security properties", last);
     }
 
-    private static Map<TopicPartition, Bounds> read(Admin admin, List<String> topics) {
+    private static Map<TopicPartition, Bounds> read(Admin admin, List<String> topics, Duration callTimeout) {
         Map<String, TopicDescription> described;
         try {
-            described = admin.describeTopics(topics).allTopicNames().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            described = admin.describeTopics(topics).allTopicNames().get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 throw new KafkaException("a topic of " + topics + " does not exist on the brokers: "
@@ -79,7 +81,7 @@ final class KafkaOffsets {
             }
             throw new KafkaException(String.valueOf(e.getCause()), e, true);
         } catch (TimeoutException e) {
-            throw new KafkaException("no answer within " + CALL_TIMEOUT.toSeconds() + " s", e, true);
+            throw new KafkaException("no answer within " + callTimeout.toMillis() + " ms", e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted", e, false);
@@ -91,8 +93,8 @@ final class KafkaOffsets {
             earliest.put(tp, OffsetSpec.earliest());
             latest.put(tp, OffsetSpec.latest());
         }));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> low = offsets(admin, earliest);
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> high = offsets(admin, latest);
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> low = offsets(admin, earliest, callTimeout);
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> high = offsets(admin, latest, callTimeout);
         Map<TopicPartition, Bounds> bounds = new TreeMap<>(
                 java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
         for (TopicPartition tp : earliest.keySet()) {
@@ -102,13 +104,13 @@ final class KafkaOffsets {
     }
 
     private static Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets(
-            Admin admin, Map<TopicPartition, OffsetSpec> specs) {
+            Admin admin, Map<TopicPartition, OffsetSpec> specs, Duration callTimeout) {
         try {
-            return admin.listOffsets(specs).all().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return admin.listOffsets(specs).all().get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new KafkaException(String.valueOf(e.getCause()), e, true);
         } catch (TimeoutException e) {
-            throw new KafkaException("no answer within " + CALL_TIMEOUT.toSeconds() + " s", e, true);
+            throw new KafkaException("no answer within " + callTimeout.toMillis() + " ms", e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted", e, false);

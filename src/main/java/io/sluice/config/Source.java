@@ -42,18 +42,21 @@ import java.util.regex.Pattern;
  * @param passwordFile JDBC: file holding the password (a mounted secret); used when {@code passwordEnv} is unset
  * @param softDeleteColumn JDBC: a declared field that marks a row deleted (a flag or a time); the row's new version
  *                         reaches the trusted table like any update. Rows deleted for real are not seen
+ * @param secretPropertiesFile Kafka: client properties whose values are credentials, each to a file holding its value
+ *                             (a mounted secret), e.g. {@code sasl.jaas.config: /etc/sluice/kafka-jaas}
  */
 public record Source(Kind kind, String bootstrapServers, List<String> topics, Long maxRecordsPerBatch,
                      OnExpiredOffsets onExpiredOffsets, LinkedHashMap<String, String> properties,
                      LinkedHashMap<String, String> secretPropertiesEnv, String url, String table, String query,
                      String watermarkColumn, String overlap, String partitionColumn, String lowerBound,
                      String upperBound, Integer numPartitions, Integer fetchSize, String user, String userEnv,
-                     String passwordEnv, String passwordFile, String softDeleteColumn) {
+                     String passwordEnv, String passwordFile, String softDeleteColumn,
+                     LinkedHashMap<String, String> secretPropertiesFile) {
     /** Default of {@link #maxRecordsPerBatch}. */
     public static final long MAX_RECORDS_PER_BATCH_DEFAULT = 1_000_000L;
     /** The landing files, today's default. */
     public static final Source FILES = new Source(Kind.FILES, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null);
     /** Default of {@link #overlap}. */
     public static final String OVERLAP_DEFAULT = "PT10M";
     /** Default of {@link #fetchSize}. */
@@ -87,6 +90,7 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         onExpiredOffsets = onExpiredOffsets == null ? OnExpiredOffsets.FAIL : onExpiredOffsets;
         properties = properties == null ? new LinkedHashMap<>() : properties;
         secretPropertiesEnv = secretPropertiesEnv == null ? new LinkedHashMap<>() : secretPropertiesEnv;
+        secretPropertiesFile = secretPropertiesFile == null ? new LinkedHashMap<>() : secretPropertiesFile;
         overlap = overlap == null ? OVERLAP_DEFAULT : overlap;
         fetchSize = fetchSize == null ? FETCH_SIZE_DEFAULT : fetchSize;
     }
@@ -128,6 +132,7 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         if (maxRecordsPerBatch != null) set.add("maxRecordsPerBatch");
         if (!properties.isEmpty()) set.add("properties");
         if (!secretPropertiesEnv.isEmpty()) set.add("secretPropertiesEnv");
+        if (!secretPropertiesFile.isEmpty()) set.add("secretPropertiesFile");
         return set;
     }
 
@@ -216,6 +221,16 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
             if (property.startsWith("kafka.")) {
                 throw new ConfigException(at + ".properties." + property + ": write Kafka client properties without"
                         + " the 'kafka.' prefix (e.g. security.protocol)");
+            }
+        }
+        for (String property : secretPropertiesFile.keySet()) {
+            if (secretPropertiesEnv.containsKey(property)) {
+                throw new ConfigException(at + ": " + property + " is in both secretPropertiesEnv and"
+                        + " secretPropertiesFile; keep one");
+            }
+            if (secretPropertiesFile.get(property) == null || secretPropertiesFile.get(property).isBlank()) {
+                throw new ConfigException(at + ".secretPropertiesFile." + property + " is empty; give the path of"
+                        + " the file that holds the value");
             }
         }
         for (Map.Entry<String, String> secret : secretPropertiesEnv.entrySet()) {

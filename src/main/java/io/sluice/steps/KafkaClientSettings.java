@@ -10,7 +10,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The Kafka client properties of a source: the brokers, the configured properties, and the credentials read from
- * the environment variables the config names. {@link #toString()} never shows a credential.
+ * the environment variables or files the config names. {@link #toString()} never shows a credential.
  */
 public final class KafkaClientSettings {
     private final String bootstrapServers;
@@ -32,6 +32,20 @@ public final class KafkaClientSettings {
                 throw new ConfigException(at + ".secretPropertiesEnv." + secret.getKey() + " names the environment"
                         + " variable " + secret.getValue() + ", which is not set; export it before the run (on EMR"
                         + " and Databricks, from the platform's secret store)");
+            }
+            secrets.put(secret.getKey(), value);
+        }
+        for (Map.Entry<String, String> secret : source.secretPropertiesFile().entrySet()) {
+            java.nio.file.Path file = java.nio.file.Path.of(secret.getValue());
+            String value;
+            try {
+                value = java.nio.file.Files.readString(file).strip();
+            } catch (java.io.IOException e) {
+                throw new ConfigException(at + ".secretPropertiesFile." + secret.getKey() + ": cannot read " + file
+                        + " (" + e.getClass().getSimpleName() + "); mount the secret there", e);
+            }
+            if (value.isEmpty()) {
+                throw new ConfigException(at + ".secretPropertiesFile." + secret.getKey() + ": " + file + " is empty");
             }
             secrets.put(secret.getKey(), value);
         }

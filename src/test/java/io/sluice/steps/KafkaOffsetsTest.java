@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KafkaOffsetsTest {
     private static Source kafka(String bootstrap, LinkedHashMap<String, String> properties) {
         return new Source(Source.Kind.KAFKA, bootstrap, List.of("clicks"), null, null, properties, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     @Test
@@ -47,6 +47,31 @@ class KafkaOffsetsTest {
         assertTrue(progress.get(0).endsWith("retrying in 20 ms"), progress.get(0));
         assertTrue(progress.get(1).endsWith("retrying in 40 ms"), progress.get(1));
         assertTrue(progress.get(2).endsWith("retrying in 80 ms"), progress.get(2));
+    }
+
+    @Test
+    void aSecretPropertyComesFromItsFileAndIsNeverShown(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Path jaas = dir.resolve("kafka-jaas");
+        java.nio.file.Files.writeString(jaas, "org.apache.kafka.common.security.scram.ScramLoginModule required"
+                + " username=\"u\" password=\"s3cr3t-from-file\";\n");
+        LinkedHashMap<String, String> files = new LinkedHashMap<>();
+        files.put("sasl.jaas.config", jaas.toString());
+        Source source = new Source(Source.Kind.KAFKA, "b:9096", List.of("clicks"), null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, files);
+        KafkaClientSettings client = KafkaClientSettings.of(source, Map.of(), "datasets.clicks.source");
+        assertEquals("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\""
+                + " password=\"s3cr3t-from-file\";", client.sparkOptions().get("kafka.sasl.jaas.config"));
+        assertEquals("kafka b:9096 [] secrets [sasl.jaas.config]", client.toString());
+
+        LinkedHashMap<String, String> absent = new LinkedHashMap<>();
+        absent.put("sasl.jaas.config", dir.resolve("absent").toString());
+        Source unmounted = new Source(Source.Kind.KAFKA, "b:9096", List.of("clicks"), null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, absent);
+        io.sluice.config.ConfigException e = assertThrows(io.sluice.config.ConfigException.class,
+                () -> KafkaClientSettings.of(unmounted, Map.of(), "datasets.clicks.source"));
+        assertEquals("datasets.clicks.source.secretPropertiesFile.sasl.jaas.config: cannot read " + dir.resolve("absent")
+                + " (NoSuchFileException); mount the secret there", e.getMessage());
     }
 
     @Test

@@ -125,17 +125,19 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         }
     }
 
+    /** The Kafka keys this source sets, by name. */
     private List<String> kafkaKeysSet() {
-        List<String> set = new java.util.ArrayList<>();
-        if (bootstrapServers != null) set.add("bootstrapServers");
-        if (!topics.isEmpty()) set.add("topics");
-        if (maxRecordsPerBatch != null) set.add("maxRecordsPerBatch");
-        if (!properties.isEmpty()) set.add("properties");
-        if (!secretPropertiesEnv.isEmpty()) set.add("secretPropertiesEnv");
-        if (!secretPropertiesFile.isEmpty()) set.add("secretPropertiesFile");
-        return set;
+        Map<String, Boolean> set = new LinkedHashMap<>();
+        set.put("bootstrapServers", bootstrapServers != null);
+        set.put("topics", !topics.isEmpty());
+        set.put("maxRecordsPerBatch", maxRecordsPerBatch != null);
+        set.put("properties", !properties.isEmpty());
+        set.put("secretPropertiesEnv", !secretPropertiesEnv.isEmpty());
+        set.put("secretPropertiesFile", !secretPropertiesFile.isEmpty());
+        return set.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
     }
 
+    /** The JDBC keys this source sets, by name. */
     private List<String> jdbcKeysSet() {
         List<String> set = new java.util.ArrayList<>();
         Object[] values = {url, table, query, watermarkColumn, partitionColumn, lowerBound, upperBound, numPartitions,

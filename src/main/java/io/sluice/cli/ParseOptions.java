@@ -37,6 +37,16 @@ final class ParseOptions {
                     + " (default: parse.splitSize, else " + ParseSettings.SPLIT_SIZE_DEFAULT + ").")
     String splitSize;
 
+    @Option(names = "--max-records", paramLabel = "N",
+            description = "Kafka sources: at most N records per batch (default: the source's maxRecordsPerBatch, else "
+                    + io.sluice.config.Source.MAX_RECORDS_PER_BATCH_DEFAULT + ").")
+    Long maxRecords;
+
+    @Option(names = "--full-refresh",
+            description = "JDBC sources: read the whole table or query this time, whatever the committed watermark;"
+                    + " distribute collapses the rows it already holds by key and version.")
+    boolean fullRefresh;
+
     /** Checks the options alone, before the config is read; a usage error names the option. */
     void validate() {
         if (maxBadRatio != null && (maxBadRatio < 0 || maxBadRatio > 1)) {
@@ -44,6 +54,9 @@ final class ParseOptions {
         }
         if (maxFiles != null && maxFiles < 1) {
             throw new ParameterException(spec.commandLine(), "--max-files must be at least 1, got " + maxFiles);
+        }
+        if (maxRecords != null && maxRecords < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-records must be at least 1, got " + maxRecords);
         }
         if (maxBatches != null && maxBatches < 1) {
             throw new ParameterException(spec.commandLine(), "--max-batches must be at least 1, got " + maxBatches);

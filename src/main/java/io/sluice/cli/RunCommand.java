@@ -25,6 +25,8 @@ final class RunCommand extends DataCommand {
     void validate(SluiceConfig config, DatasetProfile profile) {
         parseOptions.validate();
         Steps.typer(profile);
+        Steps.kafkaClient(profile, options.dataset);
+        Steps.jdbcClient(profile, options.dataset);
     }
 
     @Override

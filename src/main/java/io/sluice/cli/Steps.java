@@ -2,9 +2,12 @@ package io.sluice.cli;
 
 import io.sluice.config.ConfigException;
 import io.sluice.config.DatasetProfile;
+import io.sluice.config.Source;
 import io.sluice.config.Structure;
 import io.sluice.ingest.DocumentStructurer;
 import io.sluice.ingest.RecordTyper;
+import io.sluice.steps.JdbcClientSettings;
+import io.sluice.steps.KafkaClientSettings;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +25,30 @@ final class Steps {
         Optional<DocumentStructurer> structurer = profile.structuring()
                 .map(structure -> new DocumentStructurer(structure, personalDataKey(structure)));
         return new RecordTyper(profile, structurer);
+    }
+
+    /**
+     * The Kafka client settings of {@code profile}'s source, credentials from the environment; empty when the
+     * source is not Kafka. Fails before Spark starts when a named environment variable is not set.
+     */
+    static Optional<KafkaClientSettings> kafkaClient(DatasetProfile profile, String dataset) {
+        Source source = profile.sourceOrFiles();
+        if (source.kind() != Source.Kind.KAFKA) {
+            return Optional.empty();
+        }
+        return Optional.of(KafkaClientSettings.of(source, System.getenv(), "datasets." + dataset + ".source"));
+    }
+
+    /**
+     * The JDBC connection settings of {@code profile}'s source, credentials from the environment or the password
+     * file; empty when the source is not JDBC. Fails before Spark starts when a named secret is not there.
+     */
+    static Optional<JdbcClientSettings> jdbcClient(DatasetProfile profile, String dataset) {
+        Source source = profile.sourceOrFiles();
+        if (source.kind() != Source.Kind.JDBC) {
+            return Optional.empty();
+        }
+        return Optional.of(JdbcClientSettings.of(source, System.getenv(), "datasets." + dataset + ".source"));
     }
 
     private static byte[] personalDataKey(Structure structure) {

@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param structure rules that turn stringified JSON into nested values; absent for flat datasets
  * @param history layout of historical folders for {@code backfill-history}; absent when there is none
  * @param gold tables {@code publish} derives from the trusted table, by name
+ * @param source where {@code parse} reads the dataset from: landing files when absent, a Kafka topic or a JDBC table
  */
 public record DatasetProfile(
         List<String> recordKey,
@@ -43,7 +44,8 @@ public record DatasetProfile(
         String table,
         Structure structure,
         History history,
-        LinkedHashMap<String, GoldTable> gold) {
+        LinkedHashMap<String, GoldTable> gold,
+        Source source) {
 
     /** Which versions of a record the trusted table keeps. */
     public enum Keep {
@@ -82,25 +84,25 @@ public record DatasetProfile(
         gold = gold == null ? new LinkedHashMap<>() : gold;
     }
 
-    /** A profile without gold tables. */
+    /** A profile without gold tables, reading landing files. */
     public DatasetProfile(List<String> recordKey, String version, Keep keep, String eventTime, String eventTimeZone,
                           LinkedHashMap<String, FieldType> fields, List<String> required, UnknownKeys unknownKeys,
                           LinkedHashMap<String, String> derived, List<String> partitions, TableFormat format,
                           String table, Structure structure, History history) {
         this(recordKey, version, keep, eventTime, eventTimeZone, fields, required, unknownKeys, derived, partitions,
-                format, table, structure, history, null);
+                format, table, structure, history, null, null);
     }
 
     /** This profile keeping {@code versions} instead. */
     public DatasetProfile withKeep(Keep versions) {
         return new DatasetProfile(recordKey, version, versions, eventTime, eventTimeZone, fields, required, unknownKeys,
-                derived, partitions, format, table, structure, history, gold);
+                derived, partitions, format, table, structure, history, gold, source);
     }
 
     /** This profile writing {@code tableFormat} instead. */
     public DatasetProfile withFormat(TableFormat tableFormat) {
         return new DatasetProfile(recordKey, version, keep, eventTime, eventTimeZone, fields, required, unknownKeys,
-                derived, partitions, tableFormat, table, structure, history, gold);
+                derived, partitions, tableFormat, table, structure, history, gold, source);
     }
 
     /** The zone of {@link #eventTimeZone()}. */
@@ -114,6 +116,11 @@ public record DatasetProfile(
 
     public Optional<History> historyLayout() {
         return Optional.ofNullable(history);
+    }
+
+    /** The source {@code parse} reads; landing files unless the profile names another. */
+    public Source sourceOrFiles() {
+        return source == null ? Source.FILES : source;
     }
 
     public Optional<String> tableName() {
@@ -162,6 +169,9 @@ public record DatasetProfile(
             }
             goldTable.validate(at + ".gold", goldName);
         });
+        if (this.source != null) {
+            this.source.validate(at + ".source", fields);
+        }
     }
 
     private void requireField(String key, String field) {

@@ -32,6 +32,21 @@ public final class DeltaWrites {
                 .save(path);
     }
 
+    /**
+     * As {@link #appendOnce(Dataset, String, List, String, long)}, with {@code userMetadata} recorded in the commit
+     * itself: what the commit consumed (a source's offsets) becomes part of the same atomic commit as the rows.
+     */
+    public static void appendOnce(Dataset<Row> rows, String path, List<String> partitions, String appId,
+                                  long version, String userMetadata) {
+        rows.write().format("delta").mode(SaveMode.Append)
+                .option("txnAppId", appId)
+                .option("txnVersion", version)
+                .option("mergeSchema", "true")
+                .option("userMetadata", userMetadata)
+                .partitionBy(partitions.toArray(String[]::new))
+                .save(path);
+    }
+
     /** Runs a DML action (MERGE, DELETE) under Delta's idempotent-DML session settings, restoring them after. */
     public static <T> T onceDml(SparkSession spark, String appId, long version, Supplier<T> action) {
         return SessionConf.with(spark, Map.of(TXN_APP_ID, appId, TXN_VERSION, Long.toString(version)), action);

@@ -1,0 +1,194 @@
+package io.sluice.cli;
+
+import io.sluice.SparkTestSession;
+import io.sluice.lake.Checkpoints;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code run} of a dataset whose source is a PostgreSQL table read incrementally by a watermark, against a real
+ * PostgreSQL started here: rows sharing the boundary watermark, a row committed late inside the overlap, updates and
+ * soft deletes over several runs, a crash anywhere then a rerun; the trusted table equals the database.
+ */
+class JdbcSourceTest {
+    private static final SparkSession SPARK = SparkTestSession.get();
+    private static final String PASSWORD = "pw-never-printed-7f3a";
+    private static final AtomicInteger TABLES = new AtomicInteger();
+    private static EmbeddedPostgres postgres;
+
+    @TempDir
+    Path lake;
+
+    private String table;
+    private SluiceCli cli;
+
+    @BeforeAll
+    static void startPostgres() throws IOException {
+        postgres = EmbeddedPostgres.builder().start();
+    }
+
+    @AfterAll
+    static void stopPostgres() throws IOException {
+        postgres.close();
+    }
+
+    private void setUp(String... moreSource) throws IOException, SQLException {
+        table = "clicks_" + TABLES.incrementAndGet();
+        sql("CREATE TABLE " + table + " (id text PRIMARY KEY, updated_at timestamptz, page text, deleted boolean"
+                + " NOT NULL DEFAULT false)");
+        Path passwordFile = lake.resolve("db-password");
+        Files.writeString(passwordFile, PASSWORD + "\n");
+        Path config = lake.resolve("sluice.yaml");
+        Files.writeString(config, String.join("\n",
+                "datasets:",
+                "  clicks:",
+                "    recordKey: [id]",
+                "    version: updated_at",
+                "    eventTime: updated_at",
+                "    fields:",
+                "      id: string",
+                "      updated_at: timestamp",
+                "      page: string",
+                "      deleted: boolean",
+                "    required: [id, updated_at, page]",
+                "    source:",
+                "      kind: jdbc",
+                "      url: jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres",
+                "      table: public." + table,
+                "      watermarkColumn: updated_at",
+                "      overlap: PT1H",
+                "      fetchSize: 2",
+                "      user: postgres",
+                "      passwordFile: " + passwordFile,
+                "      softDeleteColumn: deleted",
+                String.join("\n", moreSource), ""));
+        cli = new SluiceCli(lake, "--config", config.toString(), "--dataset", "clicks");
+    }
+
+    private static void sql(String... statements) throws SQLException {
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+             Statement statement = connection.createStatement()) {
+            for (String s : statements) {
+                statement.execute(s);
+            }
+        }
+    }
+
+    /** The oracle: every usable row of the table, as the trusted table must hold it. */
+    private List<String> database() throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT id, page, deleted, updated_at FROM " + table
+                     + " WHERE page IS NOT NULL")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1) + " | " + rs.getString(2) + " | " + rs.getBoolean(3) + " | "
+                        + rs.getTimestamp(4).toInstant());
+            }
+        }
+        return rows.stream().sorted().toList();
+    }
+
+    private List<String> trusted() {
+        return SPARK.read().format("delta").load(lake.resolve("trusted/clicks").toString())
+                .select("id", "page", "deleted", "updated_at").collectAsList().stream()
+                .map(r -> r.getString(0) + " | " + r.getString(1) + " | " + r.getBoolean(2) + " | "
+                        + r.getTimestamp(3).toInstant())
+                .sorted().toList();
+    }
+
+    private void firstRows() throws SQLException {
+        sql("INSERT INTO " + table + " (id, updated_at, page) VALUES"
+                + " ('a', '2024-03-01T10:00:00Z', 'home'), ('b', '2024-03-01T10:05:00Z', 'cart'),"
+                + " ('c', '2024-03-01T10:10:00Z', 'x'), ('d', '2024-03-01T10:10:00Z', 'y'),"
+                + " ('e', '2024-03-01T10:10:00Z', 'o''brien\\\\'), ('f', '2024-03-01T10:10:00Z', NULL)");
+    }
+
+    private void laterChanges() throws SQLException {
+        sql("INSERT INTO " + table + " (id, updated_at, page) VALUES ('g', '2024-03-01T10:10:00Z', 'same watermark')",
+                "INSERT INTO " + table + " (id, updated_at, page) VALUES ('h', '2024-03-01T09:50:00Z', 'committed late')",
+                "UPDATE " + table + " SET updated_at = '2024-03-01T11:00:00Z', page = 'home v2' WHERE id = 'a'",
+                "UPDATE " + table + " SET updated_at = '2024-03-01T11:30:00Z', deleted = true WHERE id = 'b'");
+    }
+
+    @Test
+    void incrementalRunsCatchBoundaryAndLateRowsAndTheTrustedTableEqualsTheDatabase() throws Exception {
+        setUp();
+        firstRows();
+        assertEquals(0, cli.run("run", "--report", lake.resolve("report.json").toString()), cli.err());
+        assertEquals(database(), trusted());
+        assertEquals(5, trusted().size());
+        assertEquals(List.of("missing required field 'page' | jdbc:public." + table
+                        + " | {\"id\":\"f\",\"updated_at\":\"2024-03-01T07:10:00.000-03:00\",\"deleted\":false}"),
+                SPARK.read().format("delta").load(lake.resolve("quarantine/clicks").toString())
+                        .selectExpr("concat_ws(' | ', reason, source_file, raw)").as(Encoders.STRING()).collectAsList());
+
+        laterChanges();
+        assertEquals(0, cli.run("run", "--report", lake.resolve("report.json").toString()), cli.err());
+        assertEquals(database(), trusted());
+        assertTrue(trusted().contains("b | cart | true | 2024-03-01T11:30:00Z"), trusted().toString());
+        assertTrue(trusted().contains("h | committed late | false | 2024-03-01T09:50:00Z"), trusted().toString());
+
+        List<String> before = trusted();
+        assertEquals(0, cli.run("run"), cli.err());
+        assertEquals(before, trusted(), "a rerun with nothing new changes nothing downstream");
+
+        String everything = cli.out() + cli.err() + Files.readString(lake.resolve("report.json"));
+        assertFalse(everything.contains(PASSWORD), "the password is never printed");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jdbc.planned", "jdbc.stageCommitted", "jdbc.quarantineCommitted", "jdbc.committed",
+            "distribute.trustedCommitted"})
+    void aCrashAnywhereThenARerunLeavesTheTrustedTableEqualToTheDatabase(String point) throws Exception {
+        setUp();
+        firstRows();
+        assertEquals(0, cli.run("run"), cli.err());
+        laterChanges();
+        Checkpoints crash = name -> {
+            if (name.equals(point)) {
+                throw new PipelineTest.SimulatedCrash(name);
+            }
+        };
+        assertEquals(1, cli.run(crash, "run"));
+        assertTrue(cli.err().contains("simulated crash at " + point), cli.err());
+        assertEquals(0, cli.run("run"), cli.err());
+        assertEquals(database(), trusted());
+        assertEquals(List.of(1L, 1L), SPARK.read().format("delta").load(lake.resolve("quarantine/clicks").toString())
+                .groupBy("batch_seq").count().orderBy("batch_seq").select("count").as(Encoders.LONG()).collectAsList(),
+                "the bad row is quarantined once per batch that read it");
+    }
+
+    @Test
+    void aPasswordVariableThatIsNotSetIsNamedBeforeAnythingRuns() throws Exception {
+        setUp("      passwordEnv: SLUICE_TEST_UNSET_PASSWORD");
+        Path config = lake.resolve("sluice.yaml");
+        Files.writeString(config, Files.readString(config).replaceAll("      passwordFile: .*\n", ""));
+        assertEquals(2, cli.run("parse"));
+        assertTrue(cli.err().contains("error: datasets.clicks.source.passwordEnv names the environment variable"
+                + " SLUICE_TEST_UNSET_PASSWORD, which is not set"), cli.err());
+        assertFalse(Files.exists(lake.resolve("stage/clicks")));
+    }
+}

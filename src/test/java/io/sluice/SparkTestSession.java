@@ -1,5 +1,6 @@
 package io.sluice;
 
+import io.sluice.storage.LocalFileSystemWithoutForks;
 import org.apache.spark.sql.SparkSession;
 
 /** The one local Spark session of the test JVM, shared by every test class. */
@@ -22,6 +23,7 @@ public final class SparkTestSession {
                     .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
                     .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
                     .config("spark.databricks.delta.snapshotPartitions", "2")
+                    .config("spark.hadoop.fs.file.impl", LocalFileSystemWithoutForks.class.getName())
                     .getOrCreate();
         }
         return session;

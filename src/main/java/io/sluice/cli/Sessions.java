@@ -1,5 +1,6 @@
 package io.sluice.cli;
 
+import io.sluice.storage.LocalFileSystemWithoutForks;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.SparkConf;
@@ -14,6 +15,8 @@ final class Sessions {
             "spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension",
             "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
 
+    private static final String LOCAL_FILE_SYSTEM = "spark.hadoop.fs.file.impl";
+
     private Sessions() {
     }
 
@@ -26,6 +29,10 @@ final class Sessions {
         defaults.putAll(settings.defaults());
         if (!platform.contains("spark.master")) {
             defaults.putIfAbsent("spark.master", "local[*]");
+        }
+        if (defaults.getOrDefault("spark.master", platform.get("spark.master", "")).startsWith("local")) {
+            // Local runs write their zones to file: paths; see LocalFileSystemWithoutForks for why.
+            defaults.putIfAbsent(LOCAL_FILE_SYSTEM, LocalFileSystemWithoutForks.class.getName());
         }
         SparkSession.Builder builder = SparkSession.builder().appName(settings.appName());
         defaults.forEach((key, value) -> {

@@ -1,0 +1,72 @@
+package io.sluice.storage;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The local file system without forks gives the files, directories and permissions Hadoop's own gives. */
+class LocalFileSystemWithoutForksTest {
+    @TempDir
+    java.nio.file.Path dir;
+
+    private static FileSystem fileSystem(String impl) throws IOException {
+        Configuration conf = new Configuration();
+        conf.set("fs.file.impl", impl);
+        conf.setBoolean("fs.file.impl.disable.cache", true);
+        return FileSystem.get(java.net.URI.create("file:///"), conf);
+    }
+
+    private static String permissions(java.nio.file.Path path) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
+    void filesDirectoriesAndChecksumsGetHadoopsPermissions() throws IOException {
+        FileSystem ours = fileSystem(LocalFileSystemWithoutForks.class.getName());
+        FileSystem hadoops = fileSystem(org.apache.hadoop.fs.LocalFileSystem.class.getName());
+        assertInstanceOf(LocalFileSystemWithoutForks.class, ours);
+
+        for (FileSystem fs : new FileSystem[] {ours, hadoops}) {
+            String name = fs == ours ? "ours" : "hadoops";
+            Path file = new Path(dir.toUri().toString() + name + "/a=1/b=x'y/part-0.parquet");
+            try (FSDataOutputStream out = fs.create(file)) {
+                out.write(new byte[] {1, 2, 3});
+            }
+            fs.mkdirs(new Path(dir.toUri().toString() + name + "/explicit"), new FsPermission((short) 0750));
+        }
+
+        for (String path : new String[] {"a=1", "a=1/b=x'y", "a=1/b=x'y/part-0.parquet",
+                "a=1/b=x'y/.part-0.parquet.crc", "explicit"}) {
+            java.nio.file.Path mine = dir.resolve("ours").resolve(path);
+            assertTrue(Files.exists(mine), path);
+            assertEquals(permissions(dir.resolve("hadoops").resolve(path)), permissions(mine), path);
+        }
+        assertEquals("rwxr-x---", permissions(dir.resolve("ours/explicit")));
+        Path written = new Path(dir.toUri().toString() + "ours/a=1/b=x'y/part-0.parquet");
+        assertEquals(3, ours.getFileStatus(written).getLen());
+    }
+
+    @Test
+    void setPermissionSetsEveryBit() throws IOException {
+        FileSystem ours = fileSystem(LocalFileSystemWithoutForks.class.getName());
+        Path file = new Path(dir.toUri().toString() + "f");
+        ours.create(file).close();
+
+        for (short mode : new short[] {0777, 0640, 0400, 0123}) {
+            ours.setPermission(file, new FsPermission(mode));
+            assertEquals(new FsPermission(mode).toString(), permissions(dir.resolve("f")));
+        }
+    }
+}

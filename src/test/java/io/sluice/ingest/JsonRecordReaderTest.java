@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -170,6 +171,36 @@ class JsonRecordReaderTest {
         assertEquals(lines, count);
         assertTrue(((GeneratedLines) huge).produced > 450_000_000L, "bytes: " + ((GeneratedLines) huge).produced);
         assertTrue(maxUsed < 64L << 20, "heap grew by " + (maxUsed >> 20) + " MB while reading");
+    }
+
+    /**
+     * The same read in a JVM of its own with a 48 MB heap, far less than the ~300 MB it reads: a reader that held the
+     * file, or all its records, would die with an OutOfMemoryError.
+     */
+    @Test
+    void aReadOfThreeHundredMegabytesFitsInAFortyEightMegabyteHeap() throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx48m", "-cp", System.getProperty("java.class.path"), HugeRead.class.getName(), "2800000")
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertEquals(0, process.waitFor(), output);
+        String[] counts = output.strip().split(" ");
+        assertEquals("2800000", counts[0], output);
+        assertTrue(Long.parseLong(counts[1]) > 300_000_000L, output);
+    }
+
+    /** Reads the given number of generated lines and prints the records and bytes read. */
+    static final class HugeRead {
+        public static void main(String[] args) {
+            GeneratedLines lines = new GeneratedLines(Long.parseLong(args[0]));
+            JsonRecordReader reader = new JsonRecordReader(new LandingText(lines, false));
+            long count = 0;
+            for (JsonRecordReader.Found found = reader.next(); found != null; found = reader.next()) {
+                count++;
+            }
+            System.out.println(count + " " + lines.produced);
+        }
     }
 
     /** {@code lines} JSON lines of ~120 bytes, made as they are read. */

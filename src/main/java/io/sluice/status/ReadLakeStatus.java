@@ -194,7 +194,7 @@ public final class ReadLakeStatus {
                 (long) window.size()));
         return new TableHealth(role, path, table.version(), layout.files(), layout.bytes(), layout.partitions(),
                 layout.smallFiles(), layout.mostSmallFiles(), layout.partitionWithMostSmallFiles(),
-                upkeep.map(c -> String.valueOf(c.at())).orElse(null), since);
+                upkeep.map(c -> String.valueOf(c.at())).orElse(null), since, layout.busiest());
     }
 
     private List<GoldStatus> gold(Optional<DeltaMetadata> trusted, Instant now) {

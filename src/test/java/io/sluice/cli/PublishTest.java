@@ -171,5 +171,27 @@ class PublishTest {
             assertEquals(2, table.get("trustedVersion").asLong(), table.toString());
             assertEquals(0, table.get("versionsBehind").asLong(), table.toString());
         }
+
+        // A trusted table without a change feed (as tables created before it was enabled): rebuilt in full, said so.
+        String trusted = dir.resolve("lake/trusted/events").toString();
+        SPARK.sql("ALTER TABLE delta.`" + trusted + "` SET TBLPROPERTIES (delta.enableChangeDataFeed = false)");
+        deliver("b4.json", shop("e6", "2024-05-06T10:00:00Z", "paid"));
+        run();
+        out = publish();
+        assertTrue(out.contains("rebuilt in full at trusted version 4") && out.contains("has no change data feed"),
+                out);
+        assertGoldEqualsQueries();
+        // Enabled again: the versions in between have no feed, so once more in full; then incremental again.
+        SPARK.sql("ALTER TABLE delta.`" + trusted + "` SET TBLPROPERTIES (delta.enableChangeDataFeed = true)");
+        deliver("b5.json", shop("e7", "2024-05-06T11:00:00Z", "paid"));
+        run();
+        out = publish();
+        assertTrue(out.contains("rebuilt in full at trusted version 6") && out.contains("change data feed was enabled"
+                + " within versions 5..6"), out);
+        deliver("b6.json", account("a6", "2024-05-07T09:00:00Z", 3, "ACTIVE"));
+        run();
+        out = publish();
+        assertTrue(out.contains(": 1 groups touched by trusted versions 7..7 replaced"), out);
+        assertGoldEqualsQueries();
     }
 }

@@ -81,7 +81,7 @@ public final class StatusPage {
         batches(html, s, thresholds);
         runs(html, s);
         html.append("<h2>Quarantine reasons</h2>");
-        bars(html, "quarantine-reasons", s.quarantineReasons());
+        bars(html, "quarantine-reasons", s.quarantineReasons(), RED);
         tables(html, s);
         html.append("</section>");
     }
@@ -205,7 +205,7 @@ public final class StatusPage {
         for (LakeStatus.TableHealth t : s.tables()) {
             html.append("<h2>Files per partition: ").append(esc(t.role())).append(" (the ")
                     .append(t.busiestPartitions().size()).append(" with most)</h2>");
-            bars(html, "files-per-partition", t.busiestPartitions());
+            bars(html, "files-per-partition", t.busiestPartitions(), DARK);
         }
         html.append("<h2>Gold freshness</h2><table><tr><th class=\"l\">gold table</th><th>trusted version</th>"
                 + "<th>versions behind</th><th class=\"l\">published</th></tr>");
@@ -263,7 +263,7 @@ public final class StatusPage {
     }
 
     /** Horizontal bars of counts by name, in an inline SVG. */
-    private static void bars(StringBuilder html, String figure, Map<String, Long> counts) {
+    private static void bars(StringBuilder html, String figure, Map<String, Long> counts, String colour) {
         if (counts.isEmpty()) {
             html.append("<p data-figure=\"").append(figure).append("\">none</p>");
             return;
@@ -276,7 +276,7 @@ public final class StatusPage {
             int w = (int) (280 * entry.getValue() / max);
             html.append("<text x=\"0\" y=\"").append(y + 12).append("\">").append(esc(entry.getKey()))
                     .append("</text><rect x=\"420\" y=\"").append(y).append("\" width=\"").append(w)
-                    .append("\" height=\"14\" fill=\"#c62828\"/><text x=\"").append(424 + w).append("\" y=\"")
+                    .append("\" height=\"14\" fill=\"").append(colour).append("\"/><text x=\"").append(424 + w).append("\" y=\"")
                     .append(y + 12).append("\" data-label=\"").append(esc(entry.getKey())).append("\">")
                     .append(entry.getValue()).append("</text>");
             y += 20;

@@ -194,4 +194,21 @@ class PublishTest {
         assertTrue(out.contains(": 1 groups touched by trusted versions 7..7 replaced"), out);
         assertGoldEqualsQueries();
     }
+
+    @Test
+    void aGoldTableWithACatalogNameIsQueryableByIt() throws IOException {
+        Path config = dir.resolve("gold.yaml");
+        String shipped = Files.readString(Path.of(ZoneOptions.CONFIG_DEFAULT));
+        assertTrue(shipped.contains("        keys: [account_id]\n"));
+        Files.writeString(config, shipped.replace("        keys: [account_id]\n",
+                "        keys: [account_id]\n        table: default.publish_test_account_status\n"));
+        SluiceCli named = new SluiceCli(dir.resolve("lake"), "--config", config.toString(), "--gold",
+                dir.resolve("lake/gold").toString());
+        deliver("b1.json", account("a1", "2024-05-01T09:00:00Z", 1, "ACTIVE"),
+                account("a2", "2024-05-02T09:00:00Z", 1, "BLOCKED"));
+        assertEquals(0, named.run("run"), named.err());
+        assertEquals(0, named.run("publish"), named.err() + named.out());
+        assertEquals(List.of("[1,BLOCKED,a2]"), sorted(SPARK.sql(
+                "SELECT account_id, status, event_id FROM default.publish_test_account_status")));
+    }
 }

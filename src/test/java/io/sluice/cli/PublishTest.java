@@ -211,4 +211,34 @@ class PublishTest {
         assertEquals(List.of("[1,BLOCKED,a2]"), sorted(SPARK.sql(
                 "SELECT account_id, status, event_id FROM default.publish_test_account_status")));
     }
+
+    @Test
+    void groupsWhoseKeysHoldQuotesBackslashesAndUnicodeAreReplacedExactly() throws IOException {
+        String[] types = {"it's-done", "x\\\\y", "a\\\"b", "ação 🚀", "", "50% #1: a/b=c"};
+        StringBuilder first = new StringBuilder(account("h-a", "2024-05-01T09:00:00Z", 7, "ACTIVE"));
+        for (int i = 0; i < types.length; i++) {
+            first.append(EVENT.formatted("h" + i, "2024-05-01T10:00:00Z", "o'brien", types[i], "{}"));
+        }
+        deliver("h1.json", first.toString());
+        run();
+        publish();
+        assertGoldEqualsQueries();
+        // Newer versions move every event to another day and the first two to another type.
+        StringBuilder second = new StringBuilder();
+        for (int i = 0; i < types.length; i++) {
+            second.append(EVENT.formatted("h" + i, "2024-05-02T10:00:00Z", "o'brien", types[i < 2 ? 1 - i : i], "{}"));
+        }
+        deliver("h2.json", second.toString());
+        run();
+        String out = publish();
+        // Each event left its (type, May 1st) group for a (type, May 2nd) one; a record the profile rejects (the
+        // empty type, if it is one) is in neither.
+        long moved = SPARK.read().format("delta").load(dir.resolve("lake/trusted/events").toString())
+                .filter(col("domain").equalTo("o'brien")).count();
+        assertTrue(moved >= 5, "moved: " + moved);
+        assertTrue(out.contains(": " + 2 * moved + " groups touched by trusted versions 1..1 replaced"), out);
+        assertGoldEqualsQueries();
+        assertEquals(moved, gold("events_per_type_day", List.of("day")).stream().filter(d -> d.equals("[2024-05-02]"))
+                .count(), "every type moved to May 2nd");
+    }
 }

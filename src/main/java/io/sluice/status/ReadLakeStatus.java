@@ -2,6 +2,7 @@ package io.sluice.status;
 
 import io.sluice.config.DatasetProfile;
 import io.sluice.lake.BatchManifest;
+import io.sluice.lake.DeltaMetadata;
 import io.sluice.lake.BatchManifests;
 import io.sluice.lake.ConsumedBatches;
 import io.sluice.lake.JobLabels;

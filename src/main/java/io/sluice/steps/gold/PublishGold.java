@@ -9,7 +9,7 @@ import io.sluice.lake.ZoneLock;
 import io.sluice.report.StepResult;
 import io.sluice.report.StepResult.FileCounts;
 import io.sluice.report.StepResult.RecordCounts;
-import io.sluice.status.DeltaMetadata;
+import io.sluice.lake.DeltaMetadata;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -87,7 +87,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         List<String> problems = statuses.stream().flatMap(s -> s.problems().stream()).toList();
         PrintWriter out = spec.commandLine().getOut();
-        ObjectNode document = document(root, statuses, problems);
+        ObjectNode document = document(root, statuses, problems, thresholds);
         if (json) {
             out.println(document.toPrettyString());
         } else {
@@ -118,11 +118,16 @@ final class StatusCommand implements Callable<Integer> {
         return new Thresholds(maxLag, maxPendingAge, maxQuarantineRatio);
     }
 
-    private static ObjectNode document(Sluice root, List<LakeStatus> statuses, List<String> problems) {
+    private static ObjectNode document(Sluice root, List<LakeStatus> statuses, List<String> problems,
+                                       Thresholds thresholds) {
         ObjectNode document = ReportFile.JSON.createObjectNode();
         document.put("command", "status");
         document.put("generatedAt", root.clock().instant().toString());
         document.put("healthy", problems.isEmpty());
+        ObjectNode limits = document.putObject("thresholds");
+        thresholds.maxLag().ifPresent(limit -> limits.put("maxLag", limit.toString()));
+        thresholds.maxPendingAge().ifPresent(limit -> limits.put("maxPendingAge", limit.toString()));
+        thresholds.maxQuarantineRatio().ifPresent(limit -> limits.put("maxQuarantineRatio", limit));
         ArrayNode reasons = document.putArray("problems");
         problems.forEach(reasons::add);
         document.set("datasets", ReportFile.JSON.valueToTree(statuses));

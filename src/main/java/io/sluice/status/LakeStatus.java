@@ -99,10 +99,11 @@ public record LakeStatus(String dataset, String generatedAt, Pending pending, Li
      * @param partitionWithMostSmallFiles that partition, {@code col=value/...}
      * @param lastUpkeep when {@code maintain} last compacted it; null when never
      * @param versionsSinceUpkeep log versions since then (since the table's creation when never)
+     * @param busiestPartitions files of the ten partitions holding the most, most first
      */
     public record TableHealth(String role, String path, long version, long files, long bytes, long partitions,
                               long smallFiles, long mostSmallFiles, String partitionWithMostSmallFiles,
-                              String lastUpkeep, long versionsSinceUpkeep) {
+                              String lastUpkeep, long versionsSinceUpkeep, Map<String, Long> busiestPartitions) {
     }
 
     /**

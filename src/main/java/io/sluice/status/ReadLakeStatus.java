@@ -2,6 +2,7 @@ package io.sluice.status;
 
 import io.sluice.config.DatasetProfile;
 import io.sluice.lake.BatchManifest;
+import io.sluice.lake.DeltaMetadata;
 import io.sluice.lake.BatchManifests;
 import io.sluice.lake.ConsumedBatches;
 import io.sluice.lake.JobLabels;
@@ -194,7 +195,7 @@ public final class ReadLakeStatus {
                 (long) window.size()));
         return new TableHealth(role, path, table.version(), layout.files(), layout.bytes(), layout.partitions(),
                 layout.smallFiles(), layout.mostSmallFiles(), layout.partitionWithMostSmallFiles(),
-                upkeep.map(c -> String.valueOf(c.at())).orElse(null), since);
+                upkeep.map(c -> String.valueOf(c.at())).orElse(null), since, layout.busiest());
     }
 
     private List<GoldStatus> gold(Optional<DeltaMetadata> trusted, Instant now) {

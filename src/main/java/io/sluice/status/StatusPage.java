@@ -81,22 +81,73 @@ public final class StatusPage {
         batches(html, s, thresholds);
         runs(html, s);
         html.append("<h2>Quarantine reasons</h2>");
-        bars(html, "quarantine-reasons", s.quarantineReasons());
+        bars(html, "quarantine-reasons", s.quarantineReasons(), RED);
         tables(html, s);
         html.append("</section>");
+    }
+
+    private static final String DARK = "#37474f";
+    private static final String RED = "#c62828";
+    private static final String GREY = "#90a4ae";
+
+    /** Records in, quarantined and written per hour (UTC), from the recent batches and runs. */
+    private record Hour(String hour, long in, long quarantined, long written) {
+    }
+
+    private static List<Hour> hours(LakeStatus s) {
+        java.util.TreeMap<String, long[]> hours = new java.util.TreeMap<>();
+        for (LakeStatus.BatchStatus b : s.batches()) {
+            long[] h = hours.computeIfAbsent(hour(b.startedAt()), k -> new long[3]);
+            h[0] += b.records() + b.quarantined();
+            h[1] += b.quarantined();
+        }
+        for (LakeStatus.RunStatus r : s.runs()) {
+            hours.computeIfAbsent(hour(r.committedAt()), k -> new long[3])[2] += r.written();
+        }
+        return hours.entrySet().stream().map(e -> new Hour(e.getKey(), e.getValue()[0], e.getValue()[1],
+                e.getValue()[2])).toList();
+    }
+
+    private static String hour(String instant) {
+        return instant.length() >= 13 ? instant.substring(0, 13) + "h" : instant;
+    }
+
+    /** A distribute run's delay: from its first batch's start to its commit. */
+    private record Delay(String label, long minutes) {
+    }
+
+    private static List<Delay> delays(LakeStatus s) {
+        Map<Long, String> started = new java.util.HashMap<>();
+        s.batches().forEach(b -> started.put(b.seq(), b.startedAt()));
+        List<Delay> delays = new java.util.ArrayList<>();
+        for (LakeStatus.RunStatus r : s.runs()) {
+            String first = r.batches().split("\\.\\.")[0];
+            String start = started.get(Long.parseLong(first));
+            if (start != null && !"null".equals(r.committedAt())) {
+                long seconds = java.time.Duration.between(java.time.Instant.parse(start),
+                        java.time.Instant.parse(r.committedAt())).toSeconds();
+                delays.add(new Delay("v" + r.version(), Math.max(0, seconds) / 60));
+            }
+        }
+        return delays;
     }
 
     private static void batches(StringBuilder html, LakeStatus s, Thresholds thresholds) {
         if (s.batches().isEmpty()) {
             return;
         }
+        html.append("<h2>Hourly (UTC)</h2>");
+        columns(html, "hourly", hours(s), h -> h.hour().substring(Math.max(0, h.hour().length() - 3)),
+                new Series<>("records in", DARK, Hour::in), new Series<>("quarantined", RED, Hour::quarantined),
+                new Series<>("written", GREY, Hour::written));
         boolean bad = thresholds.maxQuarantineRatio().isPresent()
                 && s.quarantineRatio() > thresholds.maxQuarantineRatio().get();
         html.append("<h2>Recent batches</h2><p>Quarantine ratio: <b data-figure=\"quarantine-ratio\"")
                 .append(bad ? " class=\"bad\"" : "").append(">")
                 .append(String.format(java.util.Locale.ROOT, "%.4f", s.quarantineRatio())).append("</b></p>");
-        columns(html, "records-per-batch", s.batches(), b -> Long.toString(b.seq()), LakeStatus.BatchStatus::records,
-                LakeStatus.BatchStatus::quarantined);
+        columns(html, "records-per-batch", s.batches(), b -> Long.toString(b.seq()),
+                new Series<>("records", DARK, LakeStatus.BatchStatus::records),
+                new Series<>("quarantined", RED, LakeStatus.BatchStatus::quarantined));
         html.append("<table><tr><th>batch</th><th class=\"l\">started</th><th>files</th><th>records</th>"
                 + "<th>quarantined</th><th>re-delivered files</th><th class=\"l\">distributed</th></tr>");
         for (LakeStatus.BatchStatus b : s.batches()) {
@@ -115,8 +166,16 @@ public final class StatusPage {
             return;
         }
         html.append("<h2>Distribute runs</h2>");
-        columns(html, "written-per-run", s.runs(), r -> "v" + r.version(), LakeStatus.RunStatus::written,
-                LakeStatus.RunStatus::duplicates);
+        columns(html, "written-per-run", s.runs(), r -> "v" + r.version(),
+                new Series<>("written", DARK, LakeStatus.RunStatus::written),
+                new Series<>("duplicates", GREY, LakeStatus.RunStatus::duplicates));
+        List<Delay> delays = delays(s);
+        if (!delays.isEmpty()) {
+            html.append("<p>Delay of each run: minutes from the start of the first batch it consumed to its trusted"
+                    + " commit (lag over time)</p>");
+            columns(html, "delay-per-run", delays, Delay::label, new Series<>("distribute delay, min", DARK,
+                    Delay::minutes));
+        }
         html.append("<table><tr><th>trusted version</th><th class=\"l\">committed</th><th>batches</th>"
                 + "<th>records in</th><th>written</th><th>duplicates</th></tr>");
         for (LakeStatus.RunStatus r : s.runs()) {
@@ -142,7 +201,13 @@ public final class StatusPage {
                     .append(esc(t.partitionWithMostSmallFiles())).append("</td><td>").append(t.versionsSinceUpkeep())
                     .append("</td></tr>");
         }
-        html.append("</table><h2>Gold freshness</h2><table><tr><th class=\"l\">gold table</th><th>trusted version</th>"
+        html.append("</table>");
+        for (LakeStatus.TableHealth t : s.tables()) {
+            html.append("<h2>Files per partition: ").append(esc(t.role())).append(" (the ")
+                    .append(t.busiestPartitions().size()).append(" with most)</h2>");
+            bars(html, "files-per-partition", t.busiestPartitions(), DARK);
+        }
+        html.append("<h2>Gold freshness</h2><table><tr><th class=\"l\">gold table</th><th>trusted version</th>"
                 + "<th>versions behind</th><th class=\"l\">published</th></tr>");
         for (LakeStatus.GoldStatus g : s.gold()) {
             html.append("<tr data-gold=\"").append(esc(g.name())).append("\"><td class=\"l\">").append(esc(g.name()))
@@ -154,48 +219,65 @@ public final class StatusPage {
         html.append("</table>");
     }
 
-    /** Side-by-side columns of two series per item (dark: first, red: second), in an inline SVG. */
+    /** A series of a column chart: its name, colour and value per item. */
+    private record Series<T>(String name, String colour, ToLongFunction<T> value) {
+    }
+
+    /** Side-by-side columns of each series per item, in an inline SVG with a legend. */
+    @SafeVarargs
     private static <T> void columns(StringBuilder html, String figure, List<T> items,
-                                    java.util.function.Function<T, String> label, ToLongFunction<T> first,
-                                    ToLongFunction<T> second) {
-        long max = Math.max(1, items.stream().mapToLong(i -> Math.max(first.applyAsLong(i), second.applyAsLong(i)))
-                .max().orElse(1));
-        int width = 24;
-        html.append("<svg data-figure=\"").append(figure).append("\" width=\"").append(items.size() * width + 40)
-                .append("\" height=\"140\" role=\"img\">");
+                                    java.util.function.Function<T, String> label, Series<T>... series) {
+        long max = 1;
+        for (T item : items) {
+            for (Series<T> one : series) {
+                max = Math.max(max, one.value().applyAsLong(item));
+            }
+        }
+        int bar = 9;
+        int width = series.length * (bar + 1) + 14;
+        html.append("<svg data-figure=\"").append(figure).append("\" width=\"").append(Math.max(300, items.size() * width + 60))
+                .append("\" height=\"160\" role=\"img\">");
         for (int i = 0; i < items.size(); i++) {
             T item = items.get(i);
-            long a = first.applyAsLong(item);
-            long b = second.applyAsLong(item);
-            int x = 30 + i * width;
-            int ha = (int) (100 * a / max);
-            int hb = (int) (100 * b / max);
-            html.append("<rect x=\"").append(x).append("\" y=\"").append(110 - ha).append("\" width=\"9\" height=\"")
-                    .append(ha).append("\" fill=\"#37474f\"><title>").append(a).append("</title></rect>")
-                    .append("<rect x=\"").append(x + 10).append("\" y=\"").append(110 - hb)
-                    .append("\" width=\"9\" height=\"").append(hb).append("\" fill=\"#c62828\"><title>").append(b)
-                    .append("</title></rect><text x=\"").append(x).append("\" y=\"125\">")
-                    .append(esc(label.apply(item))).append("</text>");
+            int x = 40 + i * width;
+            for (int k = 0; k < series.length; k++) {
+                long v = series[k].value().applyAsLong(item);
+                int h = (int) (100 * v / max);
+                html.append("<rect x=\"").append(x + k * (bar + 1)).append("\" y=\"").append(120 - h)
+                        .append("\" width=\"").append(bar).append("\" height=\"").append(h).append("\" fill=\"")
+                        .append(series[k].colour()).append("\"><title>").append(esc(series[k].name())).append(' ')
+                        .append(v).append("</title></rect>");
+            }
+            html.append("<text x=\"").append(x).append("\" y=\"133\">").append(esc(label.apply(item)))
+                    .append("</text>");
         }
-        html.append("<text x=\"0\" y=\"10\">").append(max).append("</text></svg>");
+        html.append("<text x=\"0\" y=\"22\">").append(max).append("</text><text x=\"0\" y=\"120\">0</text>");
+        int lx = 40;
+        for (Series<T> one : series) {
+            html.append("<rect x=\"").append(lx).append("\" y=\"146\" width=\"9\" height=\"9\" fill=\"")
+                    .append(one.colour()).append("\"/><text x=\"").append(lx + 12).append("\" y=\"155\">")
+                    .append(esc(one.name())).append("</text>");
+            lx += 16 + 7 * one.name().length();
+        }
+        html.append("</svg>");
     }
 
     /** Horizontal bars of counts by name, in an inline SVG. */
-    private static void bars(StringBuilder html, String figure, Map<String, Long> counts) {
+    private static void bars(StringBuilder html, String figure, Map<String, Long> counts, String colour) {
         if (counts.isEmpty()) {
             html.append("<p data-figure=\"").append(figure).append("\">none</p>");
             return;
         }
         long max = Math.max(1, counts.values().stream().mapToLong(Long::longValue).max().orElse(1));
-        html.append("<svg data-figure=\"").append(figure).append("\" width=\"640\" height=\"")
+        html.append("<svg data-figure=\"").append(figure).append("\" width=\"760\" height=\"")
                 .append(counts.size() * 20 + 4).append("\" role=\"img\">");
         int y = 2;
         for (Map.Entry<String, Long> entry : counts.entrySet()) {
-            int w = (int) (300 * entry.getValue() / max);
+            int w = (int) (280 * entry.getValue() / max);
             html.append("<text x=\"0\" y=\"").append(y + 12).append("\">").append(esc(entry.getKey()))
-                    .append("</text><rect x=\"260\" y=\"").append(y).append("\" width=\"").append(w)
-                    .append("\" height=\"14\" fill=\"#c62828\"/><text x=\"").append(264 + w).append("\" y=\"")
-                    .append(y + 12).append("\" data-reason=\"").append(esc(entry.getKey())).append("\">")
+                    .append("</text><rect x=\"420\" y=\"").append(y).append("\" width=\"").append(w)
+                    .append("\" height=\"14\" fill=\"").append(colour).append("\"/><text x=\"").append(424 + w).append("\" y=\"")
+                    .append(y + 12).append("\" data-label=\"").append(esc(entry.getKey())).append("\">")
                     .append(entry.getValue()).append("</text>");
             y += 20;
         }

@@ -23,9 +23,11 @@ import static org.apache.spark.sql.functions.when;
  * @param smallFiles files below the target size
  * @param mostSmallFiles the most small files in one partition
  * @param partitionWithMostSmallFiles that partition as {@code col=value/...}; empty for an unpartitioned table
+ * @param busiest files of the partitions holding the most, at most {@value #BUSIEST}, most first
  */
 record TableLayout(long files, long bytes, long partitions, long smallFiles, long mostSmallFiles,
-                   String partitionWithMostSmallFiles) {
+                   String partitionWithMostSmallFiles, java.util.Map<String, Long> busiest) {
+    static final int BUSIEST = 10;
 
     static TableLayout of(Snapshot snapshot, long targetFileBytes) {
         List<String> columns = JavaConverters.seqAsJavaList(snapshot.metadata().partitionColumns());
@@ -45,8 +47,12 @@ record TableLayout(long files, long bytes, long partitions, long smallFiles, lon
                     count(lit(1)), coalesce(sum("small"), lit(0L))).first();
             List<Row> worst = perPartition.orderBy(col("small").desc(), col("partition")).limit(1).collectAsList();
             long most = worst.isEmpty() ? 0 : worst.get(0).getLong(worst.get(0).fieldIndex("small"));
+            java.util.Map<String, Long> busiest = new java.util.LinkedHashMap<>();
+            perPartition.orderBy(col("files").desc(), col("partition")).limit(BUSIEST).collectAsList()
+                    .forEach(row -> busiest.put(row.getString(0).isEmpty() ? "(table)" : row.getString(0),
+                            row.getLong(row.fieldIndex("files"))));
             return new TableLayout(totals.getLong(0), totals.getLong(1), totals.getLong(2), totals.getLong(3), most,
-                    most == 0 ? "" : worst.get(0).getString(0));
+                    most == 0 ? "" : worst.get(0).getString(0), busiest);
         } finally {
             perPartition.unpersist();
         }

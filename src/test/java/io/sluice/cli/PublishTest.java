@@ -171,5 +171,74 @@ class PublishTest {
             assertEquals(2, table.get("trustedVersion").asLong(), table.toString());
             assertEquals(0, table.get("versionsBehind").asLong(), table.toString());
         }
+
+        // A trusted table without a change feed (as tables created before it was enabled): rebuilt in full, said so.
+        String trusted = dir.resolve("lake/trusted/events").toString();
+        SPARK.sql("ALTER TABLE delta.`" + trusted + "` SET TBLPROPERTIES (delta.enableChangeDataFeed = false)");
+        deliver("b4.json", shop("e6", "2024-05-06T10:00:00Z", "paid"));
+        run();
+        out = publish();
+        assertTrue(out.contains("rebuilt in full at trusted version 4") && out.contains("has no change data feed"),
+                out);
+        assertGoldEqualsQueries();
+        // Enabled again: the versions in between have no feed, so once more in full; then incremental again.
+        SPARK.sql("ALTER TABLE delta.`" + trusted + "` SET TBLPROPERTIES (delta.enableChangeDataFeed = true)");
+        deliver("b5.json", shop("e7", "2024-05-06T11:00:00Z", "paid"));
+        run();
+        out = publish();
+        assertTrue(out.contains("rebuilt in full at trusted version 6") && out.contains("change data feed was enabled"
+                + " within versions 5..6"), out);
+        deliver("b6.json", account("a6", "2024-05-07T09:00:00Z", 3, "ACTIVE"));
+        run();
+        out = publish();
+        assertTrue(out.contains(": 1 groups touched by trusted versions 7..7 replaced"), out);
+        assertGoldEqualsQueries();
+    }
+
+    @Test
+    void aGoldTableWithACatalogNameIsQueryableByIt() throws IOException {
+        Path config = dir.resolve("gold.yaml");
+        String shipped = Files.readString(Path.of(ZoneOptions.CONFIG_DEFAULT));
+        assertTrue(shipped.contains("        keys: [account_id]\n"));
+        Files.writeString(config, shipped.replace("        keys: [account_id]\n",
+                "        keys: [account_id]\n        table: default.publish_test_account_status\n"));
+        SluiceCli named = new SluiceCli(dir.resolve("lake"), "--config", config.toString(), "--gold",
+                dir.resolve("lake/gold").toString());
+        deliver("b1.json", account("a1", "2024-05-01T09:00:00Z", 1, "ACTIVE"),
+                account("a2", "2024-05-02T09:00:00Z", 1, "BLOCKED"));
+        assertEquals(0, named.run("run"), named.err());
+        assertEquals(0, named.run("publish"), named.err() + named.out());
+        assertEquals(List.of("[1,BLOCKED,a2]"), sorted(SPARK.sql(
+                "SELECT account_id, status, event_id FROM default.publish_test_account_status")));
+    }
+
+    @Test
+    void groupsWhoseKeysHoldQuotesBackslashesAndUnicodeAreReplacedExactly() throws IOException {
+        String[] types = {"it's-done", "x\\\\y", "a\\\"b", "ação 🚀", "", "50% #1: a/b=c"};
+        StringBuilder first = new StringBuilder(account("h-a", "2024-05-01T09:00:00Z", 7, "ACTIVE"));
+        for (int i = 0; i < types.length; i++) {
+            first.append(EVENT.formatted("h" + i, "2024-05-01T10:00:00Z", "o'brien", types[i], "{}"));
+        }
+        deliver("h1.json", first.toString());
+        run();
+        publish();
+        assertGoldEqualsQueries();
+        // Newer versions move every event to another day and the first two to another type.
+        StringBuilder second = new StringBuilder();
+        for (int i = 0; i < types.length; i++) {
+            second.append(EVENT.formatted("h" + i, "2024-05-02T10:00:00Z", "o'brien", types[i < 2 ? 1 - i : i], "{}"));
+        }
+        deliver("h2.json", second.toString());
+        run();
+        String out = publish();
+        // Each event left its (type, May 1st) group for a (type, May 2nd) one; a record the profile rejects (the
+        // empty type, if it is one) is in neither.
+        long moved = SPARK.read().format("delta").load(dir.resolve("lake/trusted/events").toString())
+                .filter(col("domain").equalTo("o'brien")).count();
+        assertTrue(moved >= 5, "moved: " + moved);
+        assertTrue(out.contains(": " + 2 * moved + " groups touched by trusted versions 1..1 replaced"), out);
+        assertGoldEqualsQueries();
+        assertEquals(moved, gold("events_per_type_day", List.of("day")).stream().filter(d -> d.equals("[2024-05-02]"))
+                .count(), "every type moved to May 2nd");
     }
 }

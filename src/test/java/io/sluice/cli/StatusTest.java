@@ -199,7 +199,11 @@ class StatusTest {
             assertTrue(dom.contains("data-figure=\"" + red + "\" class=\"bad\""), red + " is red");
         }
         assertTrue(dom.contains("<svg data-figure=\"records-per-batch\""), dom);
-        assertTrue(dom.contains("data-reason=\"malformed JSON\">1<"), dom);
+        assertTrue(dom.contains("data-label=\"malformed JSON\">1<"), dom);
+        assertTrue(dom.contains("data-label=\"domain_event_type=shop-paid/year=2024/month=5/day=1\">2<"), dom);
+        for (String chart : List.of("hourly", "written-per-run", "delay-per-run", "files-per-partition")) {
+            assertTrue(dom.contains("<svg data-figure=\"" + chart + "\""), chart);
+        }
         Path png = page.resolveSibling("status.png");
         Files.deleteIfExists(png);
         io.sluice.Chromium.screenshot(page, png);

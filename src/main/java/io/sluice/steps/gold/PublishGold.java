@@ -9,7 +9,7 @@ import io.sluice.lake.ZoneLock;
 import io.sluice.report.StepResult;
 import io.sluice.report.StepResult.FileCounts;
 import io.sluice.report.StepResult.RecordCounts;
-import io.sluice.status.DeltaMetadata;
+import io.sluice.lake.DeltaMetadata;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -88,6 +88,8 @@ public final class PublishGold {
     private final Checkpoints checkpoints;
     private final Clock clock;
     private final Consumer<String> progress;
+    /** Why the last change feed read failed, for the summary. */
+    private String feedFailure = "";
 
     /** @param full rebuild every gold table whole, whatever changed */
     public PublishGold(SparkSession spark, LakeLayout lake, String dataset, DatasetProfile profile, boolean full,
@@ -135,21 +137,24 @@ public final class PublishGold {
         long version = trusted.version();
         Optional<Long> recorded = DeltaMetadata.read(spark, path).flatMap(gold -> gold.txnVersion(appId));
         long from = recorded.orElse(-1L);
-        if (!full && recorded.isPresent() && recorded.get() >= version) {
-            return new Published(name, path, Mode.UP_TO_DATE, from, recorded.get(), 0, "");
+        if (!full && recorded.isPresent() && recorded.get() == version) {
+            return new Published(name, path, Mode.UP_TO_DATE, from, version, 0, "");
         }
         Dataset<Row> whole = spark.read().format("delta").option("versionAsOf", version).load(lake.trustedTable(dataset));
         GoldTableWriter writer = new GoldTableWriter(spark, table, path, appId);
         String note = "";
-        if (!full && recorded.isPresent()) {
+        if (!full && recorded.isPresent() && recorded.get() > version) {
+            note = "it reflects trusted version " + recorded.get() + " but the trusted table is at version " + version
+                    + " (was it recreated?), so the table was rebuilt in full";
+        } else if (!full && recorded.isPresent()) {
             Optional<String> noFeed = changeFeedMissing(trusted, recorded.get() + 1);
             if (noFeed.isEmpty()) {
                 Optional<Long> groups = incremental(name, table, whole, writer, recorded.get() + 1, version);
                 if (groups.isPresent()) {
                     return new Published(name, path, Mode.INCREMENTAL, from, version, groups.get(), "");
                 }
-                note = "the trusted table's change feed no longer holds versions " + (recorded.get() + 1) + ".."
-                        + version + " (vacuumed), so the table was rebuilt in full";
+                note = "the trusted table's change feed of versions " + (recorded.get() + 1) + ".." + version
+                        + " could not be read (" + feedFailure + "), so the table was rebuilt in full";
             } else {
                 note = noFeed.get();
             }
@@ -195,9 +200,9 @@ public final class PublishGold {
                     .toArray(Column[]::new)).distinct().persist(StorageLevel.MEMORY_AND_DISK_SER());
             touched.count();
         } catch (RuntimeException e) {
-            if (!isMissingChangeData(e)) {
-                throw e;
-            }
+            // Change files vacuumed, a schema change the feed cannot span, a feed switched off and on: the full
+            // rebuild that follows is always correct, and fails with the same error if the query itself is wrong.
+            feedFailure = firstLine(e);
             return Optional.empty();
         }
         try {
@@ -217,15 +222,10 @@ public final class PublishGold {
         }
     }
 
-    private static boolean isMissingChangeData(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String message = String.valueOf(t.getMessage());
-            if (message.contains("change data was not recorded") || message.contains("DELTA_MISSING_CHANGE_DATA")
-                    || t instanceof java.io.FileNotFoundException) {
-                return true;
-            }
-        }
-        return false;
+    private static String firstLine(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
     }
 
     /** The gold query over {@code rows}, seen under the dataset's name; analysed at once, so the view can go. */

@@ -1,4 +1,4 @@
-package io.sluice.status;
+package io.sluice.lake;
 
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;

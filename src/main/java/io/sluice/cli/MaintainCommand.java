@@ -54,8 +54,9 @@ final class MaintainCommand extends DataCommand {
         Optional<Duration> retention = noVacuum ? Optional.empty()
                 : Optional.of(retain.orElse(context.config().maintain().vacuumRetentionDuration()));
         long target = context.config().distribute().targetFileSizeMb() * 1024L * 1024L;
-        done.add(new MaintainTables(context.spark(), context.lake(), context.dataset(), target, retention,
-                root.clock(), progress(context.out(), MaintainTables.STEP)).execute());
+        done.add(new MaintainTables(context.spark(), context.lake(), context.dataset(),
+                context.profile().gold().keySet(), target, retention, root.clock(),
+                progress(context.out(), MaintainTables.STEP)).execute());
         return done;
     }
 }

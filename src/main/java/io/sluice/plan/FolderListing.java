@@ -87,11 +87,6 @@ public record FolderListing(String folder, List<StoredFile> documents, long stra
     }
 
     private static boolean isHidden(String[] parts) {
-        for (String part : parts) {
-            if (StoredFile.isHidden(part)) {
-                return true;
-            }
-        }
-        return false;
+        return java.util.Arrays.stream(parts).anyMatch(StoredFile::isHidden);
     }
 }

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,7 @@ public final class MaintainTables {
     private final String dataset;
     private final long targetFileBytes;
     private final Optional<Duration> vacuumRetention;
+    private final List<String> goldTables;
     private final Clock clock;
     private final Consumer<String> progress;
 
@@ -84,11 +86,13 @@ public final class MaintainTables {
      * @param targetFileBytes size compaction packs files up to, and below which a file is compacted
      * @param vacuumRetention retention of VACUUM; empty to skip VACUUM
      */
-    public MaintainTables(SparkSession spark, LakeLayout lake, String dataset, long targetFileBytes,
-                          Optional<Duration> vacuumRetention, Clock clock, Consumer<String> progress) {
+    public MaintainTables(SparkSession spark, LakeLayout lake, String dataset, Collection<String> goldTables,
+                          long targetFileBytes, Optional<Duration> vacuumRetention, Clock clock,
+                          Consumer<String> progress) {
         this.spark = requireNonNull(spark, "spark is null");
         this.lake = requireNonNull(lake, "lake is null");
         this.dataset = requireNonNull(dataset, "dataset is null");
+        this.goldTables = List.copyOf(goldTables);
         this.targetFileBytes = targetFileBytes;
         this.vacuumRetention = requireNonNull(vacuumRetention, "vacuumRetention is null");
         this.clock = requireNonNull(clock, "clock is null");
@@ -96,19 +100,22 @@ public final class MaintainTables {
     }
 
     /**
-     * The dataset's tables that may be Delta: trusted tables, the lake's own ledgers, stage and quarantine. A
-     * Parquet trusted table is skipped: each batch rewrites the partitions it touches whole.
+     * The dataset's tables that may be Delta: trusted tables, gold tables, the lake's own ledgers, stage and
+     * quarantine. A Parquet trusted table is skipped: each batch rewrites the partitions it touches whole.
      */
     public List<Table> tables() {
         String latest = dataset + "_latest";
-        return List.of(
+        List<Table> tables = new ArrayList<>(List.of(
                 new Table("trusted", lake.trustedTable(dataset), true),
-                new Table("trusted latest", lake.trustedTable(latest), true),
+                new Table("trusted latest", lake.trustedTable(latest), true)));
+        goldTables.forEach(name -> tables.add(new Table("gold " + name, lake.goldTable(dataset, name), true)));
+        tables.addAll(List.of(
                 new Table("consumed batches", lake.consumedBatches(dataset), true),
                 new Table("consumed batches (latest)", lake.consumedBatches(latest), true),
                 new Table("ingested files", lake.ingestedFiles(dataset), true),
                 new Table("quarantine", lake.quarantineTable(dataset), true),
-                new Table("stage", lake.stageTable(dataset), false));
+                new Table("stage", lake.stageTable(dataset), false)));
+        return tables;
     }
 
     public StepResult execute() {

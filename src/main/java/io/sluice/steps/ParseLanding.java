@@ -90,9 +90,9 @@ public final class ParseLanding {
                 outcomes.add(new ParseBatch(unfinished).run(manifests));
             }
             List<StoredFile> listed = lake.storage().listFiles(lake.pending());
-            List<StoredFile> visible = listed.stream().filter(f -> !isHidden(f.relativePath())).toList();
+            List<StoredFile> visible = listed.stream().filter(f -> !f.hidden()).toList();
             hidden = listed.size() - visible.size();
-            listed.stream().filter(f -> isHidden(f.relativePath()))
+            listed.stream().filter(StoredFile::hidden)
                     .forEach(f -> notes.add("skipped hidden file pending/" + f.relativePath()));
             List<List<StoredFile>> batches = BatchPlan.split(visible, settings.maxFiles(), settings.maxBatchBytes());
             int run = 0;
@@ -122,16 +122,6 @@ public final class ParseLanding {
         progress.accept(String.format(Locale.ROOT, "batch %d of ~%d (%s): %d files, %.1f MB", number, planned,
                 batchId, files.size(), bytes / 1e6));
         return new BatchManifest(seq, batchId, now.toString(), BatchManifest.Status.PLANNED, entries);
-    }
-
-    /** Hadoop's convention: names starting with '_' or '.' are bookkeeping, not data. */
-    static boolean isHidden(String relativePath) {
-        for (String part : relativePath.split("/")) {
-            if (part.startsWith("_") || part.startsWith(".")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private StepResult result(Instant started, List<BatchOutcome> outcomes, long hidden, List<String> notes) {

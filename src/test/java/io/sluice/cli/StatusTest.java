@@ -69,7 +69,7 @@ class StatusTest {
     void reportsBacklogStepsBatchesRunsQuarantineAndTablesAsTextAndJson() throws Exception {
         twoBatches();
         Path waiting = deliver("b3.json", 20, 22);
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant now = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS); // after every commit so far
         Files.setLastModifiedTime(waiting, FileTime.from(now.minus(30, ChronoUnit.MINUTES)));
         sluice.at(now.plus(10, ChronoUnit.MINUTES).toString());
 
@@ -133,7 +133,7 @@ class StatusTest {
     void thresholdsCrossedExitOneWithTheReasons() throws Exception {
         twoBatches();
         Path waiting = deliver("b3.json", 20, 22);
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant now = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS); // after every commit so far
         Files.setLastModifiedTime(waiting, FileTime.from(now.minus(2, ChronoUnit.HOURS)));
         sluice.at(now.plus(3, ChronoUnit.HOURS).toString());
 

@@ -8,19 +8,17 @@ import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.Checkpoints;
 import io.sluice.lake.DeltaWrites;
+import io.sluice.lake.IngestedFiles;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.Quarantine;
 import io.sluice.report.StepResult.RecordCounts;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,7 +87,7 @@ public final class JdbcRows {
             }
             Instant ingestedAt = Instant.parse(manifest.startedAt());
             Dataset<Row> stageRows = new StageRows(spark, typer).toStage(typed.filter(col("_error").isNull()),
-                    lineage(manifest, ingestedAt));
+                    StageRows.lineage(manifest, ingestedAt, List.of()));
             DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), StageCommit.STAGE_PARTITIONS,
                     LakeLayout.txnAppId(PullJdbc.STEP, dataset), manifest.seq(), rangeJson);
             checkpoints.reached("jdbc.stageCommitted");
@@ -168,33 +166,10 @@ public final class JdbcRows {
     private static String quoted(String name) {
         return "`" + name.replace("`", "``") + "`";
     }
-
-    private static Map<String, Column> lineage(BatchManifest manifest, Instant ingestedAt) {
-        Map<String, Column> lineage = new LinkedHashMap<>();
-        lineage.put("_source_file", col("_source_file"));
-        lineage.put("_record_index", col("_record_index"));
-        lineage.put("_batch_id", lit(manifest.batchId()));
-        lineage.put("_batch_seq", lit(manifest.seq()));
-        lineage.put("_ingested_at", lit(Timestamp.from(ingestedAt)));
-        lineage.put("ingest_date", lit(manifest.date()));
-        lineage.put("ingest_hour", lit(manifest.hour()));
-        return lineage;
-    }
-
     /** One row for the batch in the ledger {@code parse} keeps, so {@code distribute} reports what was quarantined. */
     private void appendLedger(BatchManifest manifest, String rangeJson, long valid, long bad, Instant at) {
         String source = sourceName(profile.sourceOrFiles());
-        List<Row> rows = List.of(RowFactory.create(source, source + "@" + rangeJson, manifest.seq(),
-                manifest.batchId(), valid, bad, null, Timestamp.from(at)));
-        var schema = DataTypes.createStructType(List.of(
-                field("file", "string"), field("fingerprint", "string"), field("batch_seq", "bigint"),
-                field("batch_id", "string"), field("records", "bigint"), field("quarantined", "bigint"),
-                field("duplicate_of_batch", "string"), field("ingested_at", "timestamp")));
-        DeltaWrites.appendOnce(spark.createDataFrame(rows, schema), lake.ingestedFiles(dataset), List.of(),
-                LakeLayout.txnAppId(PullJdbc.STEP, dataset), manifest.seq());
-    }
-
-    private static org.apache.spark.sql.types.StructField field(String name, String type) {
-        return DataTypes.createStructField(name, DataType.fromDDL(type), true);
+        IngestedFiles.append(spark, lake, dataset, PullJdbc.STEP, manifest,
+                List.of(new IngestedFiles.Entry(source, source + "@" + rangeJson, valid, bad, null)), at);
     }
 }

@@ -9,23 +9,20 @@ import io.sluice.lake.BatchManifest;
 import io.sluice.lake.BatchManifests;
 import io.sluice.lake.Checkpoints;
 import io.sluice.lake.DeltaWrites;
+import io.sluice.lake.IngestedFiles;
 import io.sluice.lake.KafkaRange;
 import io.sluice.lake.KafkaRange.PartitionRange;
 import io.sluice.lake.SourceRanges;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.Quarantine;
 import io.sluice.report.StepResult.RecordCounts;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +31,6 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -126,7 +122,7 @@ final class KafkaBatch {
         }
         Instant ingestedAt = Instant.parse(manifest.startedAt());
         Dataset<Row> stageRows = new StageRows(spark, typer).toStage(typed.filter(col("_error").isNull()),
-                lineage(ingestedAt));
+                StageRows.lineage(manifest, ingestedAt, KafkaRecords.KAFKA_LINEAGE));
         DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), StageCommit.STAGE_PARTITIONS,
                 LakeLayout.txnAppId(PullKafka.STEP, dataset), manifest.seq(), SourceRanges.toJson(range));
         checkpoints.reached("kafka.stageCommitted");
@@ -140,20 +136,6 @@ final class KafkaBatch {
         appendLedger(perPartition, ingestedAt);
         return new RecordCounts(valid + bad, valid, bad, 0, valid);
     }
-
-    private Map<String, Column> lineage(Instant ingestedAt) {
-        Map<String, Column> lineage = new LinkedHashMap<>();
-        lineage.put("_source_file", col("_source_file"));
-        lineage.put("_record_index", col("_record_index"));
-        lineage.put("_batch_id", lit(manifest.batchId()));
-        lineage.put("_batch_seq", lit(manifest.seq()));
-        lineage.put("_ingested_at", lit(Timestamp.from(ingestedAt)));
-        KafkaRecords.KAFKA_LINEAGE.forEach(name -> lineage.put(name, col(name)));
-        lineage.put("ingest_date", lit(manifest.date()));
-        lineage.put("ingest_hour", lit(manifest.hour()));
-        return lineage;
-    }
-
     /** Valid and bad records by {@code kafka://topic/partition}: the only thing brought to the driver. */
     private static Map<String, long[]> countsBySource(Dataset<Row> typed) {
         Map<String, long[]> counts = new LinkedHashMap<>();
@@ -171,24 +153,14 @@ final class KafkaBatch {
      * reports what was quarantined as it does for files.
      */
     private void appendLedger(Map<String, long[]> perPartition, Instant at) {
-        List<Row> rows = new ArrayList<>();
+        List<IngestedFiles.Entry> entries = new ArrayList<>();
         for (PartitionRange p : range.nonEmpty()) {
             long[] counts = perPartition.getOrDefault(p.source(), new long[2]);
-            rows.add(RowFactory.create(p.source(), p.source() + "@" + p.from() + "-" + p.until(), manifest.seq(),
-                    manifest.batchId(), counts[0], counts[1], null, Timestamp.from(at)));
+            entries.add(new IngestedFiles.Entry(p.source(), p.source() + "@" + p.from() + "-" + p.until(), counts[0],
+                    counts[1], null));
         }
-        var schema = DataTypes.createStructType(List.of(
-                field("file", "string"), field("fingerprint", "string"), field("batch_seq", "bigint"),
-                field("batch_id", "string"), field("records", "bigint"), field("quarantined", "bigint"),
-                field("duplicate_of_batch", "string"), field("ingested_at", "timestamp")));
-        DeltaWrites.appendOnce(spark.createDataFrame(rows, schema), lake.ingestedFiles(dataset), List.of(),
-                LakeLayout.txnAppId(PullKafka.STEP, dataset), manifest.seq());
+        IngestedFiles.append(spark, lake, dataset, PullKafka.STEP, manifest, entries, at);
     }
-
-    private static org.apache.spark.sql.types.StructField field(String name, String type) {
-        return DataTypes.createStructField(name, DataType.fromDDL(type), true);
-    }
-
     /** {@code {"topic":[0,1]}}: exactly the partitions of the range. */
     private static String assign(List<PartitionRange> parts) {
         ObjectNode json = JSON.createObjectNode();

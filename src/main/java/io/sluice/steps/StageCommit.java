@@ -7,6 +7,7 @@ import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.Checkpoints;
 import io.sluice.lake.DeltaWrites;
+import io.sluice.lake.IngestedFiles;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.Quarantine;
 import io.sluice.report.StepResult.RecordCounts;
@@ -15,7 +16,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -92,7 +92,7 @@ final class StageCommit {
         Dataset<Row> usable = parsed.filter(kept.and(ParsedRecords.isRecord()));
 
         Dataset<Row> stageRows = new StageRows(spark, typer)
-                .toStage(usable.filter(col("_error").isNull()), lineage(ingestedAt));
+                .toStage(usable.filter(col("_error").isNull()), StageRows.lineage(manifest, ingestedAt, List.of()));
         DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS,
                 LakeLayout.txnAppId(ParseLanding.STEP, dataset), manifest.seq());
         checkpoints.reached("parse.stageCommitted");
@@ -109,19 +109,6 @@ final class StageCommit {
                 .forEach(f -> damaged.put(f.path, f.damage));
         return new Counts(new RecordCounts(valid + bad, valid, bad, duplicates, valid), redelivered, damaged);
     }
-
-    private Map<String, Column> lineage(Instant ingestedAt) {
-        Map<String, Column> lineage = new LinkedHashMap<>();
-        lineage.put("_source_file", col("_source_file"));
-        lineage.put("_record_index", col("_record_index"));
-        lineage.put("_batch_id", lit(manifest.batchId()));
-        lineage.put("_batch_seq", lit(manifest.seq()));
-        lineage.put("_ingested_at", lit(Timestamp.from(ingestedAt)));
-        lineage.put("ingest_date", lit(manifest.date()));
-        lineage.put("ingest_hour", lit(manifest.hour()));
-        return lineage;
-    }
-
     /** @param damage why the file could not be read to its end (a corrupt gzip, bytes not UTF-8), or null */
     private record FileStats(String path, String fingerprint, long valid, long bad, String damage) {
     }
@@ -174,21 +161,8 @@ final class StageCommit {
     }
 
     private void appendLedger(List<FileStats> stats, Map<String, String> redelivered, Instant at) {
-        List<Row> rows = new ArrayList<>();
-        for (FileStats file : stats) {
-            rows.add(org.apache.spark.sql.RowFactory.create(file.path, file.fingerprint, manifest.seq(),
-                    manifest.batchId(), file.valid, file.bad, redelivered.get(file.path), Timestamp.from(at)));
-        }
-        var schema = org.apache.spark.sql.types.DataTypes.createStructType(List.of(
-                field("file", "string"), field("fingerprint", "string"), field("batch_seq", "bigint"),
-                field("batch_id", "string"), field("records", "bigint"), field("quarantined", "bigint"),
-                field("duplicate_of_batch", "string"), field("ingested_at", "timestamp")));
-        DeltaWrites.appendOnce(spark.createDataFrame(rows, schema), lake.ingestedFiles(dataset), List.of(),
-                LakeLayout.txnAppId(ParseLanding.STEP, dataset), manifest.seq());
-    }
-
-    private static org.apache.spark.sql.types.StructField field(String name, String type) {
-        return org.apache.spark.sql.types.DataTypes.createStructField(name,
-                org.apache.spark.sql.types.DataType.fromDDL(type), true);
+        IngestedFiles.append(spark, lake, dataset, ParseLanding.STEP, manifest, stats.stream()
+                .map(f -> new IngestedFiles.Entry(f.path, f.fingerprint, f.valid, f.bad, redelivered.get(f.path)))
+                .toList(), at);
     }
 }

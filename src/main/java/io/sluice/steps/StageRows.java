@@ -1,6 +1,7 @@
 package io.sluice.steps;
 
 import io.sluice.ingest.RecordTyper;
+import io.sluice.lake.BatchManifest;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -9,8 +10,11 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +22,7 @@ import java.util.Set;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.lit;
 
 /**
  * Shapes usable records into stage rows: the profile's typed columns, and for structured profiles every
@@ -31,6 +36,23 @@ final class StageRows {
     StageRows(SparkSession spark, RecordTyper typer) {
         this.spark = spark;
         this.typer = typer;
+    }
+
+    /**
+     * The lineage columns of a batch's stage rows: source and position, batch, ingestion time, the source's own
+     * {@code passThrough} columns as they are, and the stage partitions (UTC ingestion date and hour).
+     */
+    static Map<String, Column> lineage(BatchManifest manifest, Instant ingestedAt, List<String> passThrough) {
+        Map<String, Column> lineage = new LinkedHashMap<>();
+        lineage.put("_source_file", col("_source_file"));
+        lineage.put("_record_index", col("_record_index"));
+        lineage.put("_batch_id", lit(manifest.batchId()));
+        lineage.put("_batch_seq", lit(manifest.seq()));
+        lineage.put("_ingested_at", lit(Timestamp.from(ingestedAt)));
+        passThrough.forEach(name -> lineage.put(name, col(name)));
+        lineage.put("ingest_date", lit(manifest.date()));
+        lineage.put("ingest_hour", lit(manifest.hour()));
+        return lineage;
     }
 
     Dataset<Row> toStage(Dataset<Row> usable, Map<String, Column> lineage) {

@@ -180,7 +180,8 @@ public final class ParsedRecords {
         return buckets;
     }
 
-    public static StructType schema(RecordTyper typer) {
+    /** The profile's typed columns, as every source's rows begin: declared fields typed, kept keys as strings. */
+    public static List<StructField> typedFields(RecordTyper typer) {
         List<StructField> fields = new ArrayList<>();
         List<String> names = typer.columnNames();
         List<FieldType> types = typer.fieldTypes();
@@ -188,6 +189,11 @@ public final class ParsedRecords {
             DataType type = i < types.size() ? sparkType(types.get(i)) : DataTypes.StringType;
             fields.add(DataTypes.createStructField(names.get(i), type, true));
         }
+        return fields;
+    }
+
+    public static StructType schema(RecordTyper typer) {
+        List<StructField> fields = typedFields(typer);
         fields.add(DataTypes.createStructField("_source_file", DataTypes.StringType, false));
         fields.add(DataTypes.createStructField("_source_fingerprint", DataTypes.StringType, true));
         fields.add(DataTypes.createStructField("_record_index", DataTypes.LongType, false));

@@ -5,18 +5,16 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.sluice.config.FieldType;
+import io.sluice.ingest.ParsedRecords;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.ingest.TypedRecord;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
@@ -103,13 +101,7 @@ final class KafkaRecords implements MapPartitionsFunction<Row, Row> {
 
     /** The rows' schema: the profile's typed columns, the file reader's trailing columns, then Kafka lineage. */
     static StructType schema(RecordTyper typer) {
-        List<StructField> fields = new ArrayList<>();
-        List<String> names = typer.columnNames();
-        List<FieldType> types = typer.fieldTypes();
-        for (int i = 0; i < names.size(); i++) {
-            DataType type = i < types.size() ? sparkType(types.get(i)) : DataTypes.StringType;
-            fields.add(DataTypes.createStructField(names.get(i), type, true));
-        }
+        List<StructField> fields = ParsedRecords.typedFields(typer);
         fields.add(DataTypes.createStructField("_source_file", DataTypes.StringType, false));
         fields.add(DataTypes.createStructField("_record_index", DataTypes.LongType, false));
         fields.add(DataTypes.createStructField("_record_line", DataTypes.LongType, true));
@@ -121,16 +113,6 @@ final class KafkaRecords implements MapPartitionsFunction<Row, Row> {
         fields.add(DataTypes.createStructField("_kafka_timestamp", DataTypes.TimestampType, true));
         fields.add(DataTypes.createStructField("_kafka_key", DataTypes.StringType, true));
         return DataTypes.createStructType(fields);
-    }
-
-    private static DataType sparkType(FieldType type) {
-        return switch (type) {
-            case STRING, JSON -> DataTypes.StringType;
-            case TIMESTAMP -> DataTypes.TimestampType;
-            case LONG -> DataTypes.LongType;
-            case DOUBLE -> DataTypes.DoubleType;
-            case BOOLEAN -> DataTypes.BooleanType;
-        };
     }
 
     static org.apache.spark.sql.Encoder<Row> encoder(RecordTyper typer) {

@@ -1,6 +1,5 @@
 package io.sluice.plan;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
@@ -45,10 +44,7 @@ public record DatabricksSizing(InstanceType type, int nodes, int coresPerWorker,
 
     @Override
     public Map<String, String> sparkProperties() {
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("spark.default.parallelism", Integer.toString(parallelism));
-        properties.put("spark.sql.shuffle.partitions", Integer.toString(parallelism));
-        return properties;
+        return ExecutorSizing.parallelismProperties(parallelism);
     }
 
     @Override

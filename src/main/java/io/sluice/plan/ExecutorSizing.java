@@ -116,6 +116,11 @@ public record ExecutorSizing(InstanceType type, int nodes, int executorCores, in
 
     /** Only the parallelism settings: what a platform that places executors itself still honours. */
     public Map<String, String> parallelismProperties() {
+        return parallelismProperties(parallelism);
+    }
+
+    /** {@code spark.default.parallelism} and {@code spark.sql.shuffle.partitions} both at {@code parallelism}. */
+    static Map<String, String> parallelismProperties(int parallelism) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("spark.default.parallelism", Integer.toString(parallelism));
         properties.put("spark.sql.shuffle.partitions", Integer.toString(parallelism));

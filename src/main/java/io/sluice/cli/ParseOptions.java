@@ -33,8 +33,8 @@ final class ParseOptions {
     Integer maxBatches;
 
     @Option(names = "--split-size", paramLabel = "SIZE",
-            description = "Read uncompressed JSON-lines files larger than SIZE in splits of SIZE, in parallel"
-                    + " (default: parse.splitSize, else " + ParseSettings.SPLIT_SIZE_DEFAULT + ").")
+            description = "Read uncompressed JSON-lines files larger than SIZE in splits of at most SIZE, in"
+                    + " parallel; smaller when the batch holds less than SIZE per core (default: parse.splitSize, else " + ParseSettings.SPLIT_SIZE_DEFAULT + ").")
     String splitSize;
 
     @Option(names = "--max-records", paramLabel = "N",

@@ -34,8 +34,8 @@ import static org.apache.spark.sql.functions.when;
  * records comes one file-end row: {@code _record_index} {@value #FILE_END_INDEX}, {@code _record_line} the
  * number of records the file held, {@code _source_fingerprint} the SHA-256 of the file as stored (null on
  * record rows: it is known only once the whole file was read). Each file is streamed by one task, except
- * uncompressed JSON-lines files larger than the split size ({@link JsonLinesProbe}): those are read in splits cut
- * at line boundaries, in parallel, plus one task that fingerprints the whole file (SHA-256 is not combinable, so
+ * uncompressed JSON-lines files larger than the split size ({@link JsonLinesProbe}, {@link #splitBytes}): those are
+ * read in splits cut at line boundaries, in parallel, plus one task that fingerprints the whole file (SHA-256 is not combinable, so
  * the fingerprint of a split file is one more streaming pass over its bytes, alongside the splits). Rows of a
  * split carry positions relative to the split, and {@code _split} its number; each split ends with a split-end
  * row ({@code _record_index} {@value #SPLIT_END_INDEX}, {@code _record_line} the lines it read), and
@@ -85,16 +85,18 @@ public final class ParsedRecords {
         List<FileTask> tasks = new ArrayList<>();
         List<Long> weights = new ArrayList<>();
         boolean split = false;
+        long cut = splitBytes(splitSize, sizes.stream().mapToLong(Long::longValue).sum(),
+                context.defaultParallelism(), spark.sessionState().conf().filesOpenCostInBytes());
         for (int i = 0; i < files.size(); i++) {
             FileTask file = files.get(i);
             long size = sizes.get(i);
-            if (size > splitSize && JsonLinesProbe.splittable(file.uri(), hadoop)) {
+            if (size > cut && JsonLinesProbe.splittable(file.uri(), hadoop)) {
                 split = true;
                 int n = 0;
-                for (long start = 0; start < size; start += splitSize, n++) {
+                for (long start = 0; start < size; start += cut, n++) {
                     tasks.add(new FileTask(file.uri(), file.relativePath(), FileTask.Kind.SPLIT, n, start,
-                            Math.min(size, start + splitSize)));
-                    weights.add(Math.min(size, start + splitSize) - start);
+                            Math.min(size, start + cut)));
+                    weights.add(Math.min(size, start + cut) - start);
                 }
                 tasks.add(new FileTask(file.uri(), file.relativePath(), FileTask.Kind.FINGERPRINT, 0, 0, size));
                 weights.add(size / HASH_COST_DIVISOR);
@@ -108,6 +110,16 @@ public final class ParsedRecords {
         HadoopConf conf = new HadoopConf(hadoop);
         JavaRDD<Row> rows = context.parallelize(buckets, slices).mapPartitions(new FileReader(typer, conf));
         return new Read(spark.createDataFrame(rows, schema(typer)), split);
+    }
+
+    /**
+     * The split size of a read, as Spark's file sources choose theirs: at most {@code splitSize}, and smaller when
+     * the batch holds fewer bytes than that per core, so one big file keeps every core busy; never below the cost
+     * of opening a file ({@code spark.sql.files.openCostInBytes}), so small files stay whole.
+     */
+    static long splitBytes(long splitSize, long totalBytes, int parallelism, long openCost) {
+        long perCore = totalBytes / Math.max(1, parallelism);
+        return Math.min(splitSize, Math.max(openCost, perCore));
     }
 
     /**

@@ -61,6 +61,16 @@ final class StatusCommand implements Callable<Integer> {
             description = "Alert when more than this share (0 to 1) of the recent batches' records was quarantined.")
     Optional<Double> maxQuarantineRatio;
 
+    @Option(names = "--max-small-files", paramLabel = "N",
+            description = "Alert when one partition of the trusted tables holds more than N files below the target"
+                    + " file size (distribute.targetFileSizeMb): the table needs sluice maintain.")
+    Optional<Long> maxSmallFiles;
+
+    @Option(names = "--max-versions-since-upkeep", paramLabel = "N",
+            description = "Alert when a trusted table gained more than N log versions since sluice maintain last"
+                    + " compacted it (or since its creation).")
+    Optional<Long> maxVersionsSinceUpkeep;
+
     @Option(names = "--batches", paramLabel = "N", defaultValue = "" + ReadLakeStatus.RECENT_DEFAULT,
             description = "How many recent batches and distribute runs to show and judge (default: ${DEFAULT-VALUE}).")
     int batches;
@@ -112,10 +122,16 @@ final class StatusCommand implements Callable<Integer> {
                         + " got " + limit.get());
             }
         }
+        for (Optional<Long> limit : List.of(maxSmallFiles, maxVersionsSinceUpkeep)) {
+            if (limit.isPresent() && limit.get() < 0) {
+                throw new ParameterException(spec.commandLine(), "--max-small-files and --max-versions-since-upkeep"
+                        + " must be 0 or more, got " + limit.get());
+            }
+        }
         if (batches < 1) {
             throw new ParameterException(spec.commandLine(), "--batches must be at least 1, got " + batches);
         }
-        return new Thresholds(maxLag, maxPendingAge, maxQuarantineRatio);
+        return new Thresholds(maxLag, maxPendingAge, maxQuarantineRatio, maxSmallFiles, maxVersionsSinceUpkeep);
     }
 
     private static ObjectNode document(Sluice root, List<LakeStatus> statuses, List<String> problems,
@@ -128,6 +144,8 @@ final class StatusCommand implements Callable<Integer> {
         thresholds.maxLag().ifPresent(limit -> limits.put("maxLag", limit.toString()));
         thresholds.maxPendingAge().ifPresent(limit -> limits.put("maxPendingAge", limit.toString()));
         thresholds.maxQuarantineRatio().ifPresent(limit -> limits.put("maxQuarantineRatio", limit));
+        thresholds.maxSmallFiles().ifPresent(limit -> limits.put("maxSmallFiles", limit));
+        thresholds.maxVersionsSinceUpkeep().ifPresent(limit -> limits.put("maxVersionsSinceUpkeep", limit));
         ArrayNode reasons = document.putArray("problems");
         problems.forEach(reasons::add);
         document.set("datasets", ReportFile.JSON.valueToTree(statuses));

@@ -46,6 +46,8 @@ public final class ReadLakeStatus {
     public static final int RECENT_DEFAULT = 24;
     /** Log versions searched back for the last compaction. */
     private static final int UPKEEP_WINDOW = 200;
+    /** Commits of the VACUUM that follows a compaction: upkeep themselves. */
+    private static final Set<String> VACUUM_OPERATIONS = Set.of("VACUUM START", "VACUUM END");
 
     private final SparkSession spark;
     private final LakeLayout lake;
@@ -191,8 +193,9 @@ public final class ReadLakeStatus {
         List<DeltaMetadata.Commit> window = table.commitsFrom(table.version() - UPKEEP_WINDOW);
         Optional<DeltaMetadata.Commit> upkeep = window.stream().filter(c -> "OPTIMIZE".equals(c.operation()))
                 .reduce((a, b) -> b);
-        long since = upkeep.map(c -> table.version() - c.version()).orElse(Math.min(table.version() + 1,
-                (long) window.size()));
+        // The VACUUM that follows a compaction commits twice itself; it is upkeep, not a version to catch up on.
+        long since = window.stream().filter(c -> upkeep.isEmpty() || c.version() > upkeep.get().version())
+                .filter(c -> !VACUUM_OPERATIONS.contains(c.operation())).count();
         return new TableHealth(role, path, table.version(), layout.files(), layout.bytes(), layout.partitions(),
                 layout.smallFiles(), layout.mostSmallFiles(), layout.partitionWithMostSmallFiles(),
                 upkeep.map(c -> String.valueOf(c.at())).orElse(null), since, layout.busiest());

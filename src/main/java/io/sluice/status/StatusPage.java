@@ -82,7 +82,7 @@ public final class StatusPage {
         runs(html, s);
         html.append("<h2>Quarantine reasons</h2>");
         bars(html, "quarantine-reasons", s.quarantineReasons(), RED);
-        tables(html, s);
+        tables(html, s, thresholds);
         html.append("</section>");
     }
 
@@ -188,7 +188,7 @@ public final class StatusPage {
         html.append("</table>");
     }
 
-    private static void tables(StringBuilder html, LakeStatus s) {
+    private static void tables(StringBuilder html, LakeStatus s, Thresholds thresholds) {
         html.append("<h2>Tables</h2><table><tr><th class=\"l\">table</th><th>version</th><th>files</th><th>bytes</th>"
                 + "<th>partitions</th><th>small files</th><th class=\"l\">most small files</th>"
                 + "<th>versions since compaction</th></tr>");
@@ -197,9 +197,12 @@ public final class StatusPage {
                     .append("</td><td>").append(t.version()).append("</td><td data-figure=\"files\">").append(t.files())
                     .append("</td><td>").append(t.bytes()).append("</td><td data-figure=\"partitions\">")
                     .append(t.partitions()).append("</td><td data-figure=\"small-files\">").append(t.smallFiles())
-                    .append("</td><td class=\"l\">").append(t.mostSmallFiles()).append(" in ")
-                    .append(esc(t.partitionWithMostSmallFiles())).append("</td><td>").append(t.versionsSinceUpkeep())
-                    .append("</td></tr>");
+                    .append("</td><td data-figure=\"most-small-files\"")
+                    .append(thresholds.smallFilesCrossed(t) ? " class=\"bad l\"" : " class=\"l\"").append(">")
+                    .append(t.mostSmallFiles()).append(" in ").append(esc(t.partitionWithMostSmallFiles()))
+                    .append("</td><td data-figure=\"versions-since-upkeep\"")
+                    .append(thresholds.upkeepCrossed(t) ? " class=\"bad\"" : "").append(">")
+                    .append(t.versionsSinceUpkeep()).append("</td></tr>");
         }
         html.append("</table>");
         for (LakeStatus.TableHealth t : s.tables()) {

@@ -11,11 +11,16 @@ import java.util.Optional;
  * @param maxLag longest time since the last success of parse, distribute and each publish
  * @param maxPendingAge oldest a file may wait in landing's {@code pending/}
  * @param maxQuarantineRatio the largest share of the recent batches' records that may be quarantined, 0 to 1
+ * @param maxSmallFiles the most files below the target size one partition of a table may hold: more means the
+ *     table needs {@code maintain}
+ * @param maxVersionsSinceUpkeep the most log versions a table may gain after its last compaction
  */
 public record Thresholds(Optional<Duration> maxLag, Optional<Duration> maxPendingAge,
-                         Optional<Double> maxQuarantineRatio) {
+                         Optional<Double> maxQuarantineRatio, Optional<Long> maxSmallFiles,
+                         Optional<Long> maxVersionsSinceUpkeep) {
     /** No limit: status only reports. */
-    public static final Thresholds NONE = new Thresholds(Optional.empty(), Optional.empty(), Optional.empty());
+    public static final Thresholds NONE = new Thresholds(Optional.empty(), Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.empty());
 
     /** The reasons {@code status} crosses these limits, in the order steps run; empty when all is well. */
     public List<String> crossed(LakeStatus status) {
@@ -50,7 +55,31 @@ public record Thresholds(Optional<Duration> maxLag, Optional<Duration> maxPendin
                         + limit + " (reasons: " + status.quarantineReasons() + ")");
             }
         });
+        for (LakeStatus.TableHealth table : status.tables()) {
+            if (smallFilesCrossed(table)) {
+                problems.add(at + "table " + table.role() + " holds " + table.mostSmallFiles() + " files below the target"
+                        + " size in partition " + (table.partitionWithMostSmallFiles().isEmpty() ? "(unpartitioned)"
+                        : table.partitionWithMostSmallFiles()) + ", more than --max-small-files " + maxSmallFiles.get()
+                        + "; run sluice maintain");
+            }
+            if (upkeepCrossed(table)) {
+                problems.add(at + "table " + table.role() + " gained " + table.versionsSinceUpkeep() + " log versions "
+                        + (table.lastUpkeep() == null ? "and was never compacted" : "since its compaction at "
+                        + table.lastUpkeep()) + ", more than --max-versions-since-upkeep " + maxVersionsSinceUpkeep.get()
+                        + "; run sluice maintain");
+            }
+        }
         return problems;
+    }
+
+    /** Whether {@code table} holds more small files in one partition than allowed. */
+    public boolean smallFilesCrossed(LakeStatus.TableHealth table) {
+        return maxSmallFiles.isPresent() && table.mostSmallFiles() > maxSmallFiles.get();
+    }
+
+    /** Whether {@code table} went longer without compaction than allowed. */
+    public boolean upkeepCrossed(LakeStatus.TableHealth table) {
+        return maxVersionsSinceUpkeep.isPresent() && table.versionsSinceUpkeep() > maxVersionsSinceUpkeep.get();
     }
 
     /** Human durations: 2h05m, 3m10s, 45s, 2d04h. */

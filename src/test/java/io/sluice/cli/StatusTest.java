@@ -213,12 +213,41 @@ class StatusTest {
     /** The text of every element with {@code data-figure="name"} in a rendered DOM. */
     private static List<String> figures(String dom, String name) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("data-figure=\"" + name
-                + "\"(?: class=\"[a-z]+\")?>([^<]*)<").matcher(dom);
+                + "\"(?: class=\"[a-z ]+\")?>([^<]*)<").matcher(dom);
         List<String> found = new ArrayList<>();
         while (m.find()) {
             found.add(m.group(1));
         }
         return found;
+    }
+
+    @Test
+    void aTableThatNeedsUpkeepCrossesItsThresholdsUntilMaintainCompactsIt() throws Exception {
+        twoBatches();
+        assertEquals(0, sluice.run("status", "--dataset", "events", "--max-small-files", "2",
+                "--max-versions-since-upkeep", "2"), sluice.err());
+
+        Path page = Path.of("target/status-page/upkeep.html").toAbsolutePath();
+        assertEquals(1, sluice.run("status", "--dataset", "events", "--max-small-files", "1",
+                "--max-versions-since-upkeep", "1", "--html", page.toString()), sluice.err());
+        List<String> problems = sluice.out().lines().filter(l -> l.contains("PROBLEM")).toList();
+        assertEquals(List.of(
+                "  PROBLEM: events: table trusted holds 2 files below the target size in partition"
+                        + " domain_event_type=shop-paid/year=2024/month=5/day=1, more than --max-small-files 1;"
+                        + " run sluice maintain",
+                "  PROBLEM: events: table trusted gained 2 log versions and was never compacted, more than"
+                        + " --max-versions-since-upkeep 1; run sluice maintain"), problems);
+        String dom = io.sluice.Chromium.dumpDom(page);
+        assertTrue(dom.contains("data-figure=\"most-small-files\" class=\"bad l\">2 in"), dom);
+        assertTrue(dom.contains("data-figure=\"versions-since-upkeep\" class=\"bad\">2<"), dom);
+
+        assertEquals(0, sluice.run("maintain", "--dataset", "events"), sluice.err());
+        assertEquals(0, sluice.run("status", "--dataset", "events", "--max-small-files", "1",
+                "--max-versions-since-upkeep", "1"), sluice.out());
+
+        assertEquals(2, sluice.run("status", "--max-small-files", "-1"));
+        assertTrue(sluice.err().startsWith("--max-small-files and --max-versions-since-upkeep must be 0 or more,"
+                + " got -1"), sluice.err());
     }
 
     @Test

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Benchmarks Sluice against the job one would write by hand in plain Spark, on several shapes of generated events.
 #   submit/bench.sh [--events N] [--batch N] [--repeat R] [--shapes LIST] [--big-table N] [--quick] [--work DIR]
+#   submit/bench.sh --memory [--memory-scale F] [--memory-cases LIST] [--work DIR]
 #     --events N     events in each shape's input (default 1000000)
 #     --batch N      events in the incremental batch (default 100000)
 #     --repeat R     runs of each case; the median is reported (default 1; 3 for figures worth quoting)
-#     --shapes LIST  comma-separated, of: days30, days365, files2000, gzip (default: all)
+#     --shapes LIST  comma-separated, of: days30, days365, files2000, gzip, bigfile (default: all)
 #     --big-table N  also distribute the batch into a table of N events built by one run (default: none)
 #     --quick        a tiny input, every shape once, for CI (timings at this size mean nothing)
 #     --work DIR     scratch directory, replaced piece by piece (default target/bench)
+#     --memory       only the memory cases, each parsed with a 2 GB heap on local[2]: 16 files of 74 MB (1.2 GB),
+#                    one 5 GB JSON-lines file, one gzip file holding 10 GB; wall time and peak RSS of each
+#     --memory-scale F  multiplies the memory cases' sizes (default 1; 0.1 for a look in minutes)
+#     --memory-cases LIST  comma-separated, of: files, big, gzip (default: all)
 # Shapes (sluice generate options): days30 = 30 days, 16 files (~500 partitions); days365 = 365 days, 16 files
-# (~6,000 partitions); files2000 = 365 days in 2,000 small files; gzip = 365 days, 16 gzip files.
+# (~6,000 partitions); files2000 = 365 days in 2,000 small files; gzip = 365 days, 16 gzip files; bigfile = 365 days
+# in one file (parse of one big file against days365's same events in 16 files).
 # For each shape, each in its own JVM started by submit/local.sh: (1) the plain Spark baseline: infer JSON, latest
 # per event_id by row_number, Parquet partitioned like trusted; (2) sluice run (parse + distribute) of the same input
 # into an empty lake; (3) Spark's own JSON reader with the events schema given writing the files to Parquet, and
@@ -23,11 +29,14 @@ cd "$root"
 events=1000000
 batch=100000
 repeat=1
-shapes=days30,days365,files2000,gzip
+shapes=days30,days365,files2000,gzip,bigfile
 big_table=0
 work=target/bench
+memory=0
+memory_scale=1
+memory_cases=files,big,gzip
 
-usage() { sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
@@ -39,6 +48,9 @@ while [[ $# -gt 0 ]]; do
     --big-table) [[ $# -ge 2 ]] || fail "--big-table needs a value"; big_table=$2; shift 2 ;;
     --quick) events=2000; batch=500; repeat=1; shift ;;
     --work) [[ $# -ge 2 ]] || fail "--work needs a value"; work=$2; shift 2 ;;
+    --memory) memory=1; shift ;;
+    --memory-scale) [[ $# -ge 2 ]] || fail "--memory-scale needs a value"; memory_scale=$2; shift 2 ;;
+    --memory-cases) [[ $# -ge 2 ]] || fail "--memory-cases needs a value"; memory_cases=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fail "unknown argument: $1" ;;
   esac
@@ -47,9 +59,17 @@ for n in events batch repeat; do
   [[ ${!n} =~ ^[1-9][0-9]*$ ]] || fail "--$n must be a positive integer, got '${!n}'"
 done
 [[ $big_table =~ ^[0-9]+$ ]] || fail "--big-table must be a number of events, got '$big_table'"
+[[ $memory_scale =~ ^[0-9]*\.?[0-9]+$ ]] || fail "--memory-scale must be a positive number, got '$memory_scale'"
+IFS=, read -r -a memory_list <<< "$memory_cases"
+for name in "${memory_list[@]}"; do
+  case $name in files|big|gzip) ;; *) fail "unknown memory case '$name' (files, big, gzip)" ;; esac
+done
 IFS=, read -r -a shape_list <<< "$shapes"
 for shape in "${shape_list[@]}"; do
-  case $shape in days30|days365|files2000|gzip) ;; *) fail "unknown shape '$shape' (days30, days365, files2000, gzip)" ;; esac
+  case $shape in
+    days30|days365|files2000|gzip|bigfile) ;;
+    *) fail "unknown shape '$shape' (days30, days365, files2000, gzip, bigfile)" ;;
+  esac
 done
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
@@ -158,6 +178,7 @@ shape_options() {
     days365) echo --days 365 --files 16 ;;
     files2000) echo --days 365 --files "$small_files" ;;
     gzip) echo --days 365 --files 16 --layout gzip ;;
+    bigfile) echo --days 365 --files 1 ;;
   esac
 }
 
@@ -173,6 +194,97 @@ median_of() {
   files[$name]=${files[$name-$repeat]:-}; median[$name]=${median[$name-$repeat]:-}
   partitions[$name]=${partitions[$name-$repeat]:-}; per_partition[$name]=${per_partition[$name-$repeat]:-}
 }
+
+# memory_cases: parse of inputs far larger than the heap, each with a 2 GB heap on local[2]. The inputs are made
+# from one generated file of 300,000 events (74 MB): copies, each made distinct by a first line of its own so no
+# copy is taken for a re-delivery of another; the big file and the gzip file repeat the events inside one file.
+memory_cases() {
+  local base=$work/memory-base copies big_copies gzip_copies i
+  generate "$base" 300000 42 --days 365 --files 1
+  local base_file
+  base_file=$(ls "$base"/*.json)
+  copies=$(awk -v f="$memory_scale" 'BEGIN { n = int(16 * f + 0.5); print (n < 1 ? 1 : n) }')
+  big_copies=$(awk -v f="$memory_scale" 'BEGIN { n = int(68 * f + 0.5); print (n < 1 ? 1 : n) }')
+  gzip_copies=$(awk -v f="$memory_scale" 'BEGIN { n = int(135 * f + 0.5); print (n < 1 ? 1 : n) }')
+  local inputs=$work/memory-inputs-$memory_scale
+  mkdir -p "$inputs"
+  if [[ " ${memory_list[*]} " == *" files "* && ! -f $inputs/files.complete ]]; then
+    echo "== memory input: $copies distinct files"
+    rm -rf "$inputs/files"
+    mkdir -p "$inputs/files"
+    for (( i = 1; i <= copies; i++ )); do
+      { printf '{"event_id":"copy-%05d","timestamp":"2024-01-01T00:00:00Z","domain":"bench","event_type":"copy","data":{}}\n' "$i"
+        cat "$base_file"; } > "$inputs/files/events-$(printf %05d "$i").json"
+    done
+    touch "$inputs/files.complete"
+  fi
+  if [[ " ${memory_list[*]} " == *" big "* && ! -f $inputs/big.complete ]]; then
+    echo "== memory input: one file of $big_copies copies"
+    rm -rf "$inputs/big"
+    mkdir -p "$inputs/big"
+    for (( i = 1; i <= big_copies; i++ )); do cat "$base_file"; done > "$inputs/big/events-big.json"
+    touch "$inputs/big.complete"
+  fi
+  if [[ " ${memory_list[*]} " == *" gzip "* && ! -f $inputs/gzip.complete ]]; then
+    echo "== memory input: one gzip file of $gzip_copies copies"
+    rm -rf "$inputs/gzip"
+    mkdir -p "$inputs/gzip"
+    for (( i = 1; i <= gzip_copies; i++ )); do cat "$base_file"; done | gzip -1 > "$inputs/gzip/events-big.json.gz"
+    touch "$inputs/gzip.complete"
+  fi
+  local results=$work/results-memory.md name dir
+  declare -A label bytes
+  label[files]="$copies files of $(( $(stat -c %s "$base_file") / 1000000 )) MB"
+  label[big]="one JSON-lines file"
+  label[gzip]="one gzip file"
+  for name in "${memory_list[@]}"; do
+    dir=$work/lake-memory-$name
+    rm -rf "$dir"
+    mkdir -p "$dir/landing/pending" "$work/reports"
+    cp "$inputs/$name"/* "$dir/landing/pending/"
+    bytes[$name]=$(du -cb "$inputs/$name"/* | awk 'END { print $1 }')
+    # shellcheck disable=SC2046
+    MAY_FAIL=1 measure "memory-$name" env SLUICE_DRIVER_MEMORY=2g SLUICE_MASTER='local[2]' submit/local.sh parse \
+      $(lake_options "$dir") --report "$work/reports/memory-$name.json"
+    rm -rf "$dir"
+  done
+  local base_records
+  base_records=$(summary_value "$base" records)
+  {
+    echo "# Sluice parse, inputs larger than the heap"
+    echo
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, master local[2], driver memory 2g," \
+      "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), one run per case"
+    echo
+    echo "| case | stored MB | records | wall s | stored MB/s | peak RSS MB | result |"
+    echo "|---|---:|---:|---:|---:|---:|---|"
+    local records
+    for name in "${memory_list[@]}"; do
+      case $name in
+        files) records=$(( copies * (base_records + 1) )) ;;
+        big) records=$(( big_copies * base_records )) ;;
+        gzip) records=$(( gzip_copies * base_records )) ;;
+      esac
+      awk -v l="${label[$name]}" -v b="${bytes[$name]}" -v n="$records" -v w="${wall[memory-$name]}" \
+        -v r="${rss[memory-$name]}" -v ok="$([[ -z ${failed[memory-$name]:-} ]] && echo parsed || echo FAILED)" \
+        'BEGIN { printf "| %s | %.0f | %d | %.1f | %.1f | %d | %s |\n", l, b / 1e6, n, w, b / 1e6 / w, r, ok }'
+    done
+    echo
+    [[ " ${memory_list[*]} " != *" gzip "* ]] || echo "The gzip file holds" \
+      "$(( gzip_copies * $(stat -c %s "$base_file") / 1000000 )) MB of JSON lines; gzip is read by one task."
+    echo "Peak RSS is the whole JVM's (heap, Spark's off-heap buffers, metaspace)." \
+      "Logs: $logs/memory-*.log."
+  } > "$results"
+  echo
+  cat "$results"
+  local failures="${!failed[*]}"
+  [[ -z $failures ]] || fail "failed cases: $failures (see $logs)"
+}
+
+if (( memory )); then
+  memory_cases
+  exit 0
+fi
 
 declare -A records_of bytes_of
 for shape in "${shape_list[@]}"; do
@@ -311,6 +423,11 @@ results=$work/results.md
     echo "- $shape: $(ratio "${wall[parse-$shape]}" "${wall[spark-json-$shape]}" "parse-$shape" "spark-json-$shape")"
   done
   echo
+  if [[ -n ${wall[parse-bigfile]:-} && -n ${wall[parse-days365]:-} ]]; then
+    echo "sluice parse of one file / the same events in 16 files (days365), wall time:" \
+      "$(ratio "${wall[parse-bigfile]}" "${wall[parse-days365]}" parse-bigfile parse-days365)"
+    echo
+  fi
   echo "Incremental, distribute of the batch / into an empty table, wall time:"
   echo
   for name in "${incremental[@]:1}"; do

@@ -89,6 +89,7 @@ abstract class DataCommand implements Callable<Integer> {
             return 0;
         } catch (RuntimeException e) {
             error = Sluice.describe(e);
+            root.printFatal(e, command, spec.commandLine().getErr());
             throw e;
         } finally {
             RunReport.print(out, done);

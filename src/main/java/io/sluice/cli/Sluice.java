@@ -43,6 +43,8 @@ public final class Sluice implements Runnable {
     private final Function<SessionSettings, SparkSession> sessions;
     private final Checkpoints checkpoints;
     private final Clock clock;
+    /** A failure whose error line {@link #printFatal} already printed. */
+    private Throwable printedFatal;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -113,7 +115,10 @@ public final class Sluice implements Runnable {
                 .map(spec -> spec.qualifiedName(" ").substring(root.length()).strip()).orElse(root);
         boolean sparkStopped = SparkSession.getActiveSession().isDefined()
                 && SparkSession.getActiveSession().get().sparkContext().isStopped();
-        err.println("error: " + Failures.fatalCondition(e, command, sparkStopped).orElseGet(() -> describe(e)));
+        Sluice sluice = (Sluice) commandLine.getCommandSpec().root().userObject();
+        if (sluice.printedFatal != e) {
+            err.println("error: " + Failures.fatalCondition(e, command, sparkStopped).orElseGet(() -> describe(e)));
+        }
         if (verbose) {
             e.printStackTrace(err);
         } else if (!(e instanceof ConcurrentRunException)) {
@@ -121,6 +126,19 @@ public final class Sluice implements Runnable {
         }
         err.flush();
         return EXIT_FAILED;
+    }
+
+    /**
+     * Prints {@code failure}'s error line at once when it is a fatal condition (out of memory, a full disk, a lost
+     * executor): in local mode Spark ends the JVM (exit code 52) right after a task runs out of memory, and the line
+     * printed on the way out through {@link #handle} would often be cut off. {@link #handle} does not print it twice.
+     */
+    void printFatal(Throwable failure, String command, PrintWriter err) {
+        Failures.fatalCondition(failure, command, false).ifPresent(line -> {
+            err.println("error: " + line);
+            err.flush();
+            printedFatal = failure;
+        });
     }
 
     /** The message of {@code e} and of each distinct cause, so the root cause is never hidden. */

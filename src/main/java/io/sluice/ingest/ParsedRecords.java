@@ -124,7 +124,8 @@ public final class ParsedRecords {
 
     /**
      * {@code parsed} with the positions of split files' records made the file's: each split's record indexes and
-     * lines follow those of the splits before it. Runs one small aggregation over {@code parsed} (cache it first).
+     * lines follow those of the splits before it. Runs one small aggregation over {@code parsed} (read it from
+     * stored rows, not from the landing files, or they are parsed twice).
      */
     public static Dataset<Row> positioned(Dataset<Row> parsed) {
         List<Row> splits = parsed.groupBy("_source_file", "_split")

@@ -27,6 +27,11 @@ public record LakeLayout(Zones zones, Storage storage) {
         return storage.resolve(zones.stage(), "_sluice/" + dataset + "/files");
     }
 
+    /** Where {@code parse} keeps the parsed rows of batch {@code seq} until its commits are done. */
+    public String parseWork(String dataset, long seq) {
+        return storage.resolve(zones.stage(), "_sluice/" + dataset + "/parse-work/" + seq);
+    }
+
     public String quarantineTable(String dataset) {
         return storage.resolve(zones.quarantine(), dataset);
     }

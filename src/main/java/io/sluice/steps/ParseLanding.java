@@ -9,7 +9,6 @@ import io.sluice.lake.BatchManifest;
 import io.sluice.lake.BatchManifests;
 import io.sluice.lake.Checkpoints;
 import io.sluice.lake.LakeLayout;
-import io.sluice.lake.SessionConf;
 import io.sluice.lake.ZoneLock;
 import io.sluice.report.StepResult;
 import io.sluice.report.StepResult.FileCounts;
@@ -18,7 +17,6 @@ import io.sluice.storage.StoredFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -47,7 +45,6 @@ import static java.util.Objects.requireNonNull;
 public final class ParseLanding {
     /** Name of this step in reports and Delta transaction ids. */
     public static final String STEP = "parse";
-    private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
     private static final DateTimeFormatter BATCH_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -172,12 +169,11 @@ public final class ParseLanding {
             if (manifest.status() == BatchManifest.Status.PLANNED && !tasks.isEmpty()) {
                 StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints);
                 ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer, settings.splitBytes());
-                Dataset<Row> parsed = read.rows().persist(StorageLevel.MEMORY_AND_DISK_SER());
+                String work = lake.parseWork(dataset, manifest.seq());
                 try {
+                    Dataset<Row> parsed = parseOnce(read.rows(), work);
                     Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed) : parsed;
-                    // The batch's cache lives for one step: compressing it cost a fifth of parse's CPU (profiled).
-                    StageCommit.Counts counts = SessionConf.with(spark, Map.of(CACHE_COMPRESSED, "false"),
-                            () -> commit.commit(positioned, settings.maxBadRatio(), progress));
+                    StageCommit.Counts counts = commit.commit(positioned, settings.maxBadRatio(), progress);
                     records = counts.records();
                     redelivered = counts.redeliveredFiles().size();
                     counts.redeliveredFiles().forEach((file, batch) -> notes.add("pending/" + file
@@ -186,7 +182,7 @@ public final class ParseLanding {
                             + "; the damaged part is in " + lake.quarantineTable(dataset)));
                     files = new FileCounts(files.seen(), tasks.size() - redelivered, 0, files.skipped() + redelivered);
                 } finally {
-                    parsed.unpersist();
+                    lake.storage().delete(work);
                 }
             } else if (manifest.status() != BatchManifest.Status.PLANNED) {
                 files = new FileCounts(files.seen(), 0, 0, files.skipped());
@@ -197,6 +193,18 @@ public final class ParseLanding {
             manifests.save(manifest.withStatus(BatchManifest.Status.DONE));
             files = new FileCounts(files.seen(), files.parsed(), moved, files.skipped());
             return new BatchOutcome(files, records, redelivered, notes);
+        }
+
+        /**
+         * Parses the batch's files in one streaming pass into Parquet under {@code work}, and returns those rows: the
+         * commit reads them several times (file statistics, stage, quarantine, ledger) without parsing again, and
+         * without a cache whose blocks grow with the files (a cached partition of a 5 GB file exhausted a 2 GB heap).
+         * A rerun of the batch starts from an empty work area.
+         */
+        private Dataset<Row> parseOnce(Dataset<Row> rows, String work) {
+            lake.storage().delete(work);
+            rows.write().parquet(work);
+            return spark.read().schema(rows.schema()).parquet(work);
         }
 
         private Optional<String> locate(String relative) {

@@ -3,6 +3,7 @@ package io.sluice.steps;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.ParseSettings;
 import io.sluice.ingest.FileTask;
+import io.sluice.ingest.LandingLayout;
 import io.sluice.ingest.ParsedRecords;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
@@ -171,7 +172,8 @@ public final class ParseLanding {
             long redelivered = 0;
             if (manifest.status() == BatchManifest.Status.PLANNED && !tasks.isEmpty()) {
                 StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints);
-                ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer, settings.splitBytes());
+                ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer,
+                        LandingLayout.of(profile.sourceOrFiles()), settings.splitBytes());
                 Dataset<Row> parsed = read.rows().persist(StorageLevel.MEMORY_AND_DISK_SER());
                 try {
                     Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed) : parsed;

@@ -148,7 +148,8 @@ final class CsvRecordReader implements LandingRecords {
             String name = columns.get(i);
             String value = row.values[i];
             if (value == null) {
-                object.putNull(name);
+                // An empty value is an absent one, as an absent key is in JSON: null, and never an unknown key.
+                continue;
             } else if (jsonFields.contains(name) && !value.isBlank()) {
                 try {
                     object.set(name, JsonRecordReader.MAPPER.readTree(value));
@@ -184,11 +185,21 @@ final class CsvRecordReader implements LandingRecords {
         }
         ParsingContext context = parser.getContext();
         String content = context.currentParsedContent();
-        String raw = content == null ? "" : content.endsWith("\n") ? content.substring(0, content.length() - 1)
-                : content;
+        String raw = content == null ? "" : withoutLineEnd(content);
         // The parser counts lines up to the row's end; the line breaks inside its quoted values say where it began.
         long breaks = raw.chars().filter(c -> c == '\n').count();
         return new Row(values, context.currentLine() - breaks, raw, null);
+    }
+
+    private static String withoutLineEnd(String content) {
+        int end = content.length();
+        if (end > 0 && content.charAt(end - 1) == '\n') {
+            end--;
+        }
+        if (end > 0 && content.charAt(end - 1) == '\r') {
+            end--;
+        }
+        return content.substring(0, end);
     }
 
     private static String reasonOf(TextParsingException e) {

@@ -29,11 +29,11 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Avro object container files, written here by Avro itself, read by {@link FileRows}. */
-class AvroLayoutTest {
+public class AvroLayoutTest {
     static final LandingLayout AVRO = new LandingLayout(Source.Format.AVRO, CsvOptions.DEFAULTS);
 
     /** The first version: millisecond timestamps, a decimal in {@code data}, a field later removed. */
-    static final Schema V1 = new Schema.Parser().parse("""
+    public static final Schema V1 = new Schema.Parser().parse("""
             {"type": "record", "name": "Event", "namespace": "shop", "fields": [
               {"name": "event_id", "type": "string"},
               {"name": "timestamp", "type": {"type": "long", "logicalType": "timestamp-millis"}},
@@ -45,7 +45,7 @@ class AvroLayoutTest {
                                                       "scale": 2}], "default": null}]}},
               {"name": "legacy", "type": ["null", "string"], "default": null}]}""");
     /** The second: microsecond timestamps, an optional event type, a field added with a default, a date. */
-    static final Schema V2 = new Schema.Parser().parse("""
+    public static final Schema V2 = new Schema.Parser().parse("""
             {"type": "record", "name": "Event", "namespace": "shop", "fields": [
               {"name": "event_id", "type": "string"},
               {"name": "timestamp", "type": {"type": "long", "logicalType": "timestamp-micros"}},
@@ -70,7 +70,7 @@ class AvroLayoutTest {
                 null, null, null, null);
     }
 
-    static GenericRecord v1(String id, String timestamp, String amount, String legacy) {
+    public static GenericRecord v1(String id, String timestamp, String amount, String legacy) {
         GenericRecord data = new GenericData.Record(V1.getField("data").schema());
         data.put("id", "a-" + id);
         data.put("amount", amount == null ? null
@@ -85,7 +85,7 @@ class AvroLayoutTest {
         return record;
     }
 
-    static GenericRecord v2(String id, String timestamp, String eventType, String day) {
+    public static GenericRecord v2(String id, String timestamp, String eventType, String day) {
         GenericRecord record = new GenericData.Record(V2);
         record.put("event_id", id);
         record.put("timestamp", ChronoUnit.MICROS.between(Instant.EPOCH, Instant.parse(timestamp)));
@@ -98,7 +98,7 @@ class AvroLayoutTest {
     }
 
     /** Writes {@code records} with Avro, a block every {@code perBlock} records. */
-    static void write(Path file, Schema schema, CodecFactory codec, int perBlock, List<GenericRecord> records)
+    public static void write(Path file, Schema schema, CodecFactory codec, int perBlock, List<GenericRecord> records)
             throws IOException {
         try (DataFileWriter<GenericRecord> writer = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(schema))) {
             writer.setCodec(codec);
@@ -112,7 +112,7 @@ class AvroLayoutTest {
         }
     }
 
-    static List<GenericRecord> many(int count) {
+    public static List<GenericRecord> many(int count) {
         List<GenericRecord> records = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             records.add(v1("e" + i, "2024-03-01T10:00:00Z", i + ".25", null));

@@ -26,7 +26,7 @@ import java.util.zip.GZIPOutputStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** CSV landing files read by {@link FileRows} from real files: encodings, quoting, positions and quarantine. */
-class CsvLayoutTest {
+public class CsvLayoutTest {
     static final Charset LATIN1 = StandardCharsets.ISO_8859_1;
 
     @TempDir
@@ -75,7 +75,7 @@ class CsvLayoutTest {
     }
 
     /** A semicolon-separated ISO-8859-1 export with CRLF line ends and a header, as spreadsheets write it. */
-    static final String LATIN1_EXPORT = String.join("\r\n",
+    public static final String LATIN1_EXPORT = String.join("\r\n",
             "id;name;amount;qty;active;updated_at;attrs",
             "1;José Müller;12.5;3;true;2024-03-01 10:00:00;{\"tier\":\"gold\"}",
             "2;\"Ana \"\"Nina\"\" Gonçalves\";7;;false;2024-03-01T11:00:00Z;",

@@ -2,7 +2,14 @@ package io.sluice.cli;
 
 import io.sluice.SparkTestSession;
 import io.sluice.ingest.AvroLayoutTest;
+import io.sluice.config.CsvOptions;
+import io.sluice.config.DatasetProfile;
+import io.sluice.config.Source;
 import io.sluice.ingest.CsvLayoutTest;
+import io.sluice.ingest.FileTask;
+import io.sluice.ingest.LandingLayout;
+import io.sluice.ingest.ParsedRecords;
+import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.SessionConf;
 import org.apache.avro.file.CodecFactory;
 import org.apache.spark.sql.Dataset;
@@ -20,6 +27,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
@@ -210,5 +218,41 @@ class LandingLayoutsTest {
         assertTrue(cli.out().contains("pending/cut.avro: corrupt Avro file after record 20"), cli.out());
         assertEquals(List.of("processed/date=D/cut.avro", "processed/date=D/v1.avro", "processed/date=D/v2.avro"),
                 files(cli.zone("landing")).stream().filter(f -> !f.startsWith("_")).toList());
+    }
+
+    @Test
+    void csvFilesAreReadWholeWhateverTheSplitSize() throws IOException {
+        // One JSON object per line: JSON lines to the split probe, so only the layout keeps this file whole.
+        Path file = dir.resolve("objects.csv");
+        Files.writeString(file, "{\"n\":1}\n".repeat(200));
+        List<FileTask> tasks = List.of(new FileTask(file.toUri().toString(), "objects.csv"));
+        List<Long> sizes = List.of(Files.size(file));
+        RecordTyper typer = new RecordTyper(CsvLayoutTest.profile(DatasetProfile.UnknownKeys.KEEP), Optional.empty());
+        LandingLayout csv = new LandingLayout(Source.Format.CSV, new CsvOptions(false, List.of("attrs"), ";", null,
+                null, null));
+
+        ParsedRecords.Read read = ParsedRecords.read(SPARK, tasks, sizes, typer, csv, 100);
+
+        assertFalse(read.split());
+        assertEquals(List.of("{\"_record_index\":-1,\"_record_line\":200,\"_split\":0}",
+                        "{\"_record_index\":0,\"_record_line\":1,\"_split\":0}",
+                        "{\"_record_index\":199,\"_record_line\":200,\"_split\":0}"),
+                rows(read.rows().where("_record_index in (-1, 0, 199)"), "_record_index", "_record_line", "_split"));
+        assertTrue(ParsedRecords.read(SPARK, tasks, sizes, typer, LandingLayout.JSON, 100).split(),
+                "the same file as JSON lines is split");
+    }
+
+    @Test
+    void csvOptionsOnAnAvroLayoutStopTheRunBeforeSparkWithExitCode2() throws IOException {
+        Files.writeString(config, Files.readString(config).replace("source: {kind: files, format: avro}",
+                "source: {kind: files, format: avro, csv: {delimiter: \";\"}}"));
+        SluiceCli cli = cli("events");
+
+        assertEquals(2, cli.run("run"));
+
+        assertTrue(cli.err().contains("datasets.events.source.csv: CSV options apply to a source of kind: files with"
+                + " format: csv; this one reads avro files. Set datasets.events.source.format: csv or remove"
+                + " datasets.events.source.csv"), cli.err());
+        assertFalse(Files.exists(cli.zone("stage/events")));
     }
 }

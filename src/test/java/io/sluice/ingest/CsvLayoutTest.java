@@ -32,7 +32,7 @@ public class CsvLayoutTest {
     @TempDir
     Path dir;
 
-    static DatasetProfile profile(DatasetProfile.UnknownKeys unknownKeys) {
+    public static DatasetProfile profile(DatasetProfile.UnknownKeys unknownKeys) {
         LinkedHashMap<String, FieldType> fields = new LinkedHashMap<>();
         fields.put("id", FieldType.STRING);
         fields.put("name", FieldType.STRING);

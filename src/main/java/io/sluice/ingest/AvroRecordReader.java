@@ -64,6 +64,11 @@ final class AvroRecordReader implements LandingRecords {
             if (in.failure != null) {
                 throw new UncheckedIOException(in.failure);
             }
+            if (in.count == 0) {
+                // An empty file holds no records, as an empty JSON file does; it is not damage.
+                finished = true;
+                return null;
+            }
             return damage("after record " + index + ": " + reasonOf(e));
         }
     }
@@ -124,13 +129,14 @@ final class AvroRecordReader implements LandingRecords {
     }
 
     /**
-     * The stored bytes, watched: how they ended (the last {@value DataFileConstants#SYNC_SIZE} bytes), the header
-     * while it is read, and whether reading them failed (then the file is unreadable, not damaged).
+     * The stored bytes, watched: how many, how they ended (the last {@value DataFileConstants#SYNC_SIZE} bytes), the
+     * header while it is read, and whether reading them failed (then the file is unreadable, not damaged).
      */
     private static final class WatchedInput extends FilterInputStream {
         private final byte[] last = new byte[DataFileConstants.SYNC_SIZE];
         private ByteArrayOutputStream recording;
         private IOException failure;
+        private long count;
 
         WatchedInput(InputStream in) {
             super(in);
@@ -153,6 +159,7 @@ final class AvroRecordReader implements LandingRecords {
                 throw e;
             }
             if (n > 0) {
+                count += n;
                 if (recording != null) {
                     recording.write(target, offset, n);
                 }

@@ -70,6 +70,8 @@ final class CsvRecordReader implements LandingRecords {
         settings.getFormat().setDelimiter(options.delimiter().charAt(0));
         settings.getFormat().setQuote(options.quote().charAt(0));
         settings.getFormat().setQuoteEscape(options.escape().charAt(0));
+        // No comment lines: a row that happens to start with '#' is data, never silently skipped.
+        settings.getFormat().setComment('\0');
         settings.setLineSeparatorDetectionEnabled(true);
         settings.setIgnoreLeadingWhitespaces(false);
         settings.setIgnoreTrailingWhitespaces(false);

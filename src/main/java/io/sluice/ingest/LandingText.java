@@ -16,8 +16,9 @@ import java.util.zip.ZipException;
 
 /**
  * The text of a landing file as a stream of characters, decoded strictly (UTF-8 unless the layout names another
- * character set). Where the bytes stop being text of that set, or a gzip stream turns out corrupt or truncated, the text ends and {@link #damage()} says why and
- * where: whatever was read before stays usable, nothing after it is guessed at.
+ * character set). Where the bytes stop being text of that set, or a gzip stream turns out corrupt or truncated, the
+ * text ends and {@link #damage()} says why and where: whatever was read before stays usable, nothing after it is
+ * guessed at.
  */
 public final class LandingText extends Reader {
     /** Start of the reason of a record cut short by a corrupt or truncated gzip stream. */

@@ -207,6 +207,14 @@ public class AvroLayoutTest {
                 CsvLayoutTest.read(file, AVRO, events()));
     }
 
+    @Test
+    void anEmptyFileHoldsNoRecords() throws IOException {
+        Path file = dir.resolve("empty.avro");
+        Files.write(file, new byte[0]);
+
+        assertEquals(List.of("end of empty.avro: 0 records"), CsvLayoutTest.read(file, AVRO, events()));
+    }
+
     private static int nth(byte[] bytes, byte[] pattern, int n) {
         int found = 0;
         for (int i = 0; i + pattern.length <= bytes.length; i++) {

@@ -135,16 +135,18 @@ public class CsvLayoutTest {
     }
 
     @Test
-    void declaredColumnsNameAFileWithoutHeaderAndOtherDelimitersQuotesAndEscapesApply() throws IOException {
+    void declaredColumnsNameAFileWithoutHeaderAndOtherDelimitersQuotesAndEscapesApplyAndHashIsData() throws IOException {
         Path file = dir.resolve("tabs.tsv");
-        Files.writeString(file, "1\t'it\\'s\tfine'\t2024-01-01T00:00:00Z\n\n2\tplain\t2024-01-02T00:00:00Z\n");
+        Files.writeString(file, "1\t'it\\'s\tfine'\t2024-01-01T00:00:00Z\n\n2\tplain\t2024-01-02T00:00:00Z\n"
+                + "#3\tnot a comment\t2024-01-03T00:00:00Z\n");
         LandingLayout layout = new LandingLayout(Source.Format.CSV, new CsvOptions(false,
                 List.of("id", "name", "updated_at"), "\t", "'", "\\", null));
 
         assertEquals(List.of(
                 "0@1 1 | it's\tfine | null | null | null | 2024-01-01T00:00:00Z | null | null",
                 "1@3 2 | plain | null | null | null | 2024-01-02T00:00:00Z | null | null",
-                "end of tabs.tsv: 2 records"), read(file, layout, profile(DatasetProfile.UnknownKeys.KEEP)));
+                "2@4 #3 | not a comment | null | null | null | 2024-01-03T00:00:00Z | null | null",
+                "end of tabs.tsv: 3 records"), read(file, layout, profile(DatasetProfile.UnknownKeys.KEEP)));
     }
 
     @Test

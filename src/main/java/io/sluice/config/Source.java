@@ -44,6 +44,8 @@ import java.util.regex.Pattern;
  *                         reaches the trusted table like any update. Rows deleted for real are not seen
  * @param secretPropertiesFile Kafka: client properties whose values are credentials, each to a file holding its value
  *                             (a mounted secret), e.g. {@code sasl.jaas.config: /etc/sluice/kafka-jaas}
+ * @param format files: the layout of the landing files (default JSON)
+ * @param csv files: how CSV files are written; only with {@code format: csv}
  */
 public record Source(Kind kind, String bootstrapServers, List<String> topics, Long maxRecordsPerBatch,
                      OnExpiredOffsets onExpiredOffsets, LinkedHashMap<String, String> properties,
@@ -51,12 +53,12 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
                      String watermarkColumn, String overlap, String partitionColumn, String lowerBound,
                      String upperBound, Integer numPartitions, Integer fetchSize, String user, String userEnv,
                      String passwordEnv, String passwordFile, String softDeleteColumn,
-                     LinkedHashMap<String, String> secretPropertiesFile) {
+                     LinkedHashMap<String, String> secretPropertiesFile, Format format, CsvOptions csv) {
     /** Default of {@link #maxRecordsPerBatch}. */
     public static final long MAX_RECORDS_PER_BATCH_DEFAULT = 1_000_000L;
     /** The landing files, today's default. */
     public static final Source FILES = new Source(Kind.FILES, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     /** Default of {@link #overlap}. */
     public static final String OVERLAP_DEFAULT = "PT10M";
     /** Default of {@link #fetchSize}. */
@@ -68,12 +70,22 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
 
     /** Kinds of source. */
     public enum Kind {
-        /** JSON files in {@code <landing>/pending/}. */
+        /** Files in {@code <landing>/pending/}, in the layout {@code format} names. */
         @JsonProperty("files") FILES,
         /** A batch read of Kafka topics, offsets committed with the stage rows. */
         @JsonProperty("kafka") KAFKA,
         /** An incremental JDBC read by a watermark column, the watermark committed with the stage rows. */
         @JsonProperty("jdbc") JDBC
+    }
+
+    /** Layouts of landing files. */
+    public enum Format {
+        /** JSON lines, a JSON array, or objects concatenated; gzip'd or not. */
+        @JsonProperty("json") JSON,
+        /** Delimited text with a header line or declared columns; gzip'd or not. */
+        @JsonProperty("csv") CSV,
+        /** Avro object container files, each with its own writer schema. */
+        @JsonProperty("avro") AVRO
     }
 
     /** What a Kafka read does when the records it should start at were deleted by retention. */
@@ -93,6 +105,30 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         secretPropertiesFile = secretPropertiesFile == null ? new LinkedHashMap<>() : secretPropertiesFile;
         overlap = overlap == null ? OVERLAP_DEFAULT : overlap;
         fetchSize = fetchSize == null ? FETCH_SIZE_DEFAULT : fetchSize;
+    }
+
+    /** A source without a landing-file layout: JSON files, Kafka or JDBC. */
+    public Source(Kind kind, String bootstrapServers, List<String> topics, Long maxRecordsPerBatch,
+                  OnExpiredOffsets onExpiredOffsets, LinkedHashMap<String, String> properties,
+                  LinkedHashMap<String, String> secretPropertiesEnv, String url, String table, String query,
+                  String watermarkColumn, String overlap, String partitionColumn, String lowerBound,
+                  String upperBound, Integer numPartitions, Integer fetchSize, String user, String userEnv,
+                  String passwordEnv, String passwordFile, String softDeleteColumn,
+                  LinkedHashMap<String, String> secretPropertiesFile) {
+        this(kind, bootstrapServers, topics, maxRecordsPerBatch, onExpiredOffsets, properties, secretPropertiesEnv,
+                url, table, query, watermarkColumn, overlap, partitionColumn, lowerBound, upperBound, numPartitions,
+                fetchSize, user, userEnv, passwordEnv, passwordFile, softDeleteColumn, secretPropertiesFile, null,
+                null);
+    }
+
+    /** The layout of the landing files; JSON unless {@link #format} names another. */
+    public Format fileFormat() {
+        return format == null ? Format.JSON : format;
+    }
+
+    /** The CSV options, defaults where the config sets none. */
+    public CsvOptions csvOptions() {
+        return csv == null ? CsvOptions.DEFAULTS : csv;
     }
 
     /** {@link #overlap} as a duration. */
@@ -118,8 +154,23 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
             throw new ConfigException(at + ": " + String.join(", ", jdbcKeys) + " belong to a JDBC source; set "
                     + key + ".kind: jdbc or remove them");
         }
+        if (kind != Kind.FILES && format != null) {
+            throw new ConfigException(at + ".format: a " + kind.name().toLowerCase(Locale.ROOT) + " source has no"
+                    + " file layout; format applies to " + key + ".kind: files (Kafka values and JDBC rows are read"
+                    + " as they are)");
+        }
+        if (csv != null && (kind != Kind.FILES || fileFormat() != Format.CSV)) {
+            throw new ConfigException(at + ".csv: CSV options apply to a source of kind: files with format: csv;"
+                    + " this one reads " + (kind == Kind.FILES ? fileFormat().name().toLowerCase(Locale.ROOT)
+                    + " files" : kind.name().toLowerCase(Locale.ROOT)) + ". Set " + key + ".format: csv or remove "
+                    + key + ".csv");
+        }
         switch (kind) {
-            case FILES -> { }
+            case FILES -> {
+                if (fileFormat() == Format.CSV) {
+                    csvOptions().validate(at + ".csv");
+                }
+            }
             case KAFKA -> validateKafka(at, key);
             case JDBC -> validateJdbc(at, key, fields);
         }

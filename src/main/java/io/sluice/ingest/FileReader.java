@@ -17,10 +17,12 @@ final class FileReader implements FlatMapFunction<Iterator<List<FileTask>>, Row>
     private static final long serialVersionUID = 1L;
 
     private final RecordTyper typer;
+    private final LandingLayout layout;
     private final HadoopConf conf;
 
-    FileReader(RecordTyper typer, HadoopConf conf) {
+    FileReader(RecordTyper typer, LandingLayout layout, HadoopConf conf) {
         this.typer = typer;
+        this.layout = layout;
         this.conf = conf;
     }
 
@@ -62,7 +64,7 @@ final class FileReader implements FlatMapFunction<Iterator<List<FileTask>>, Row>
     }
 
     private FileRows open(FileTask task) {
-        FileRows rows = new FileRows(task, typer, conf.get());
+        FileRows rows = new FileRows(task, typer, layout, conf.get());
         TaskContext context = TaskContext.get();
         if (context != null) {
             // A task cut short (a limit, a failure) still closes the file.

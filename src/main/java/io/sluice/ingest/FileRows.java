@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,8 +26,9 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * The rows of one landing file, or of one split of it, read as a stream. A whole file is fingerprinted (SHA-256
- * of the file as stored) while it is read, gunzipped when it starts with the gzip magic (whatever its name) or
- * decompressed by the codec its extension names, decoded as UTF-8 and split into records one at a time; after the
+ * of the file as stored) while it is read; a text file (JSON, CSV) is gunzipped when it starts with the gzip magic
+ * (whatever its name) or decompressed by the codec its extension names, decoded (UTF-8 unless a CSV layout names
+ * another character set) and split into records one at a time, an Avro file read by Avro; after the
  * last record comes its file-end row with the fingerprint. A split reads the lines that start in its byte range
  * and ends with a split-end row holding the number of lines it read; a fingerprint task only hashes the file and
  * emits the file-end row. See {@link ParsedRecords#schema}.
@@ -36,12 +39,12 @@ final class FileRows implements Closeable {
     private final InputStream stored;
     private final DigestInputStream digested;
     private final SplitLines lines;
-    private final JsonRecordReader reader;
+    private final LandingRecords reader;
     private long records;
     private long lastLine = 1;
     private boolean ended;
 
-    FileRows(FileTask task, RecordTyper typer, Configuration conf) {
+    FileRows(FileTask task, RecordTyper typer, LandingLayout layout, Configuration conf) {
         this.task = task;
         this.typer = typer;
         Path path = HadoopStorage.path(task.uri());
@@ -56,8 +59,7 @@ final class FileRows implements Closeable {
             } else {
                 this.lines = null;
                 this.digested = new DigestInputStream(in, MessageDigest.getInstance("SHA-256"));
-                this.reader = task.kind() == FileTask.Kind.WHOLE ? new JsonRecordReader(content(digested, path, conf))
-                        : null;
+                this.reader = task.kind() == FileTask.Kind.WHOLE ? records(layout, typer, digested, path, conf) : null;
             }
             this.stored = in;
         } catch (NoSuchAlgorithmException e) {
@@ -68,7 +70,17 @@ final class FileRows implements Closeable {
         }
     }
 
-    private static LandingText content(InputStream raw, Path path, Configuration conf) throws IOException {
+    private static LandingRecords records(LandingLayout layout, RecordTyper typer, InputStream raw, Path path,
+                                          Configuration conf) throws IOException {
+        return switch (layout.format()) {
+            case JSON -> new JsonRecordReader(content(raw, path, conf, StandardCharsets.UTF_8));
+            case CSV -> new CsvRecordReader(content(raw, path, conf, layout.csv().charset()), layout.csv(), typer);
+            case AVRO -> new AvroRecordReader(new BufferedInputStream(raw, 1 << 16));
+        };
+    }
+
+    private static LandingText content(InputStream raw, Path path, Configuration conf, Charset charset)
+            throws IOException {
         BufferedInputStream buffered = new BufferedInputStream(raw, 1 << 16);
         boolean gzip = startsWithGzipMagic(buffered);
         InputStream content = buffered;
@@ -80,7 +92,7 @@ final class FileRows implements Closeable {
                 content = codec.createInputStream(buffered);
             }
         }
-        return new LandingText(content, gzip);
+        return new LandingText(content, gzip, 0, charset);
     }
 
     /** The next row, or null after the file-end (or split-end) row. */
@@ -114,7 +126,8 @@ final class FileRows implements Closeable {
         }
         TypedRecord typed = typer.type(found.value());
         if (typed.rejectionReason().isPresent()) {
-            return bad(found.index(), found.line(), found.value().toString(), typed.rejection());
+            String raw = found.raw() != null ? found.raw() : found.value().toString();
+            return bad(found.index(), found.line(), raw, typed.rejection());
         }
         Object[] values = typed.values();
         Object[] row = new Object[values.length + ParsedRecords.TRAILING_COLUMNS];

@@ -27,7 +27,7 @@ import java.util.Optional;
  * damaged (not UTF-8, a corrupt gzip), the record in progress and the rest of the file become one broken
  * record with the damage as its reason.
  */
-public final class JsonRecordReader {
+public final class JsonRecordReader implements LandingRecords {
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
@@ -14,24 +15,25 @@ import java.util.Optional;
 import java.util.zip.ZipException;
 
 /**
- * The UTF-8 text of a landing file as a stream of characters, decoded strictly. Where the bytes stop being
- * UTF-8, or a gzip stream turns out corrupt or truncated, the text ends and {@link #damage()} says why and
- * where: whatever was read before stays usable, nothing after it is guessed at.
+ * The text of a landing file as a stream of characters, decoded strictly (UTF-8 unless the layout names another
+ * character set). Where the bytes stop being text of that set, or a gzip stream turns out corrupt or truncated, the
+ * text ends and {@link #damage()} says why and where: whatever was read before stays usable, nothing after it is
+ * guessed at.
  */
 public final class LandingText extends Reader {
     /** Start of the reason of a record cut short by a corrupt or truncated gzip stream. */
     public static final String CORRUPT_GZIP = "corrupt gzip";
     /** Start of the reason of a record where the bytes stop being UTF-8. */
     public static final String NOT_UTF8 = "not UTF-8 text";
+    /** Pattern of the start of the reason of a record where the bytes stop being text of the file's character set. */
+    public static final String NOT_TEXT_PATTERN = "^not \\S+ text from byte offset";
     /** Most bytes after the damage kept as the quarantined record's raw text. */
     static final int MAX_DAMAGED_TAIL = 1 << 20;
 
     private final InputStream in;
     private final boolean gzip;
     private final long firstByte;
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final CharsetDecoder decoder;
     private final ByteBuffer bytes = ByteBuffer.allocate(1 << 16).flip();
     private long bytesRead;
     private boolean endOfBytes;
@@ -57,9 +59,17 @@ public final class LandingText extends Reader {
 
     /** @param firstByte offset in the file of the first byte of {@code in}, for a split of a file */
     LandingText(InputStream in, boolean gzip, long firstByte) {
+        this(in, gzip, firstByte, StandardCharsets.UTF_8);
+    }
+
+    /** @param charset the character set of the text, e.g. ISO-8859-1 for a CSV export */
+    LandingText(InputStream in, boolean gzip, long firstByte, Charset charset) {
         this.in = in;
         this.gzip = gzip;
         this.firstByte = firstByte;
+        this.decoder = charset.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
     }
 
     public Optional<Damage> damage() {
@@ -140,7 +150,8 @@ public final class LandingText extends Reader {
             }
         }
         boolean cut = tail.length() >= MAX_DAMAGED_TAIL;
-        damage = new Damage(NOT_UTF8 + " from byte offset " + at + (gzip ? " of the uncompressed content" : "")
+        damage = new Damage("not " + decoder.charset().name() + " text from byte offset " + at
+                + (gzip ? " of the uncompressed content" : "")
                 + " on; quarantined from the start of its record to the end of the file"
                 + (cut ? " (raw text cut at " + MAX_DAMAGED_TAIL + " bytes after the damage)" : ""), tail.toString());
         ended = true;

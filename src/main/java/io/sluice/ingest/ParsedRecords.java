@@ -63,9 +63,26 @@ public final class ParsedRecords {
     private ParsedRecords() {
     }
 
-    /** Reads {@code files} whole, one task each, with {@code typer}; lazily, like any DataFrame. */
+    /** Reads JSON {@code files} whole, one task each, with {@code typer}; lazily, like any DataFrame. */
     public static Dataset<Row> read(SparkSession spark, List<FileTask> files, List<Long> sizes, RecordTyper typer) {
-        return read(spark, files, sizes, typer, Long.MAX_VALUE).rows();
+        return read(spark, files, sizes, typer, LandingLayout.JSON, Long.MAX_VALUE).rows();
+    }
+
+    /** Reads JSON {@code files}, cutting JSON-lines files larger than {@code splitSize} bytes into splits. */
+    public static Read read(SparkSession spark, List<FileTask> files, List<Long> sizes, RecordTyper typer,
+                            long splitSize) {
+        return read(spark, files, sizes, typer, LandingLayout.JSON, splitSize);
+    }
+
+    /**
+     * Why a file could not be read to its end (a corrupt gzip or Avro file, bytes not of its character set, CSV
+     * the parser cannot go on with): a quarantine reason that is about the file, not one record.
+     */
+    public static Column isDamage(Column error) {
+        return error.startsWith(LandingText.CORRUPT_GZIP)
+                .or(error.rlike(LandingText.NOT_TEXT_PATTERN))
+                .or(error.startsWith(AvroRecordReader.CORRUPT_AVRO))
+                .or(error.startsWith(CsvRecordReader.UNREADABLE_CSV));
     }
 
     /**
@@ -75,11 +92,12 @@ public final class ParsedRecords {
     }
 
     /**
-     * Reads {@code files} with {@code typer}, cutting JSON-lines files larger than {@code splitSize} bytes into
-     * splits; lazily, but for a look at the first bytes of each file that large.
+     * Reads {@code files}, laid out as {@code layout} says, with {@code typer}, cutting JSON-lines files larger than
+     * {@code splitSize} bytes into splits (CSV and Avro files are always read whole: a quoted line break or a block
+     * makes a byte range unsafe); lazily, but for a look at the first bytes of each JSON file that large.
      */
     public static Read read(SparkSession spark, List<FileTask> files, List<Long> sizes, RecordTyper typer,
-                            long splitSize) {
+                            LandingLayout layout, long splitSize) {
         JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
         org.apache.hadoop.conf.Configuration hadoop = spark.sessionState().newHadoopConf();
         List<FileTask> tasks = new ArrayList<>();
@@ -90,7 +108,7 @@ public final class ParsedRecords {
         for (int i = 0; i < files.size(); i++) {
             FileTask file = files.get(i);
             long size = sizes.get(i);
-            if (size > cut && JsonLinesProbe.splittable(file.uri(), hadoop)) {
+            if (size > cut && layout.splittable() && JsonLinesProbe.splittable(file.uri(), hadoop)) {
                 split = true;
                 int n = 0;
                 for (long start = 0; start < size; start += cut, n++) {
@@ -108,7 +126,7 @@ public final class ParsedRecords {
         int slices = Math.max(1, Math.min(tasks.size(), context.defaultParallelism() * 4));
         List<List<FileTask>> buckets = balance(tasks, weights, slices);
         HadoopConf conf = new HadoopConf(hadoop);
-        JavaRDD<Row> rows = context.parallelize(buckets, slices).mapPartitions(new FileReader(typer, conf));
+        JavaRDD<Row> rows = context.parallelize(buckets, slices).mapPartitions(new FileReader(typer, layout, conf));
         return new Read(spark.createDataFrame(rows, schema(typer)), split);
     }
 

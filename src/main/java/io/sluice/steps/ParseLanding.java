@@ -3,6 +3,7 @@ package io.sluice.steps;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.ParseSettings;
 import io.sluice.ingest.FileTask;
+import io.sluice.ingest.LandingLayout;
 import io.sluice.ingest.ParsedRecords;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
@@ -168,7 +169,8 @@ public final class ParseLanding {
             long redelivered = 0;
             if (manifest.status() == BatchManifest.Status.PLANNED && !tasks.isEmpty()) {
                 StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints);
-                ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer, settings.splitBytes());
+                ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer,
+                        LandingLayout.of(profile.sourceOrFiles()), settings.splitBytes());
                 String work = lake.parseWork(dataset, manifest.seq());
                 try {
                     Dataset<Row> parsed = parseOnce(read.rows(), work);

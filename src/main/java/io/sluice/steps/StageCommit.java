@@ -1,7 +1,6 @@
 package io.sluice.steps;
 
 import io.sluice.config.DatasetProfile;
-import io.sluice.ingest.LandingText;
 import io.sluice.ingest.ParsedRecords;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
@@ -109,13 +108,13 @@ final class StageCommit {
                 .forEach(f -> damaged.put(f.path, f.damage));
         return new Counts(new RecordCounts(valid + bad, valid, bad, duplicates, valid), redelivered, damaged);
     }
-    /** @param damage why the file could not be read to its end (a corrupt gzip, bytes not UTF-8), or null */
+    /** @param damage why the file could not be read to its end (a corrupt gzip or Avro file, bytes not text), or null */
     private record FileStats(String path, String fingerprint, long valid, long bad, String damage) {
     }
 
     /** One small row per file, the only thing brought to the driver. */
     private static List<FileStats> fileStats(Dataset<Row> parsed) {
-        Column damaged = col("_error").startsWith(LandingText.CORRUPT_GZIP).or(col("_error").startsWith(LandingText.NOT_UTF8));
+        Column damaged = ParsedRecords.isDamage(col("_error"));
         List<Row> rows = parsed.groupBy("_source_file")
                 .agg(max("_source_fingerprint").as("fingerprint"),
                         sum(when(col("_error").isNull().and(ParsedRecords.isRecord()), 1).otherwise(0)).as("valid"),

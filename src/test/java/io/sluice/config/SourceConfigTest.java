@@ -72,4 +72,52 @@ class SourceConfigTest {
                 assertThrows(ConfigException.class, () -> load(base.replace("overlap: PT10M",
                         "overlap: ten minutes"))).getMessage());
     }
+
+    @Test
+    void theLandingFileLayoutsLoadWithTheirDefaults() throws IOException {
+        SluiceConfig config = load(localWithExamples());
+        assertEquals(Source.Format.JSON, config.dataset("events").sourceOrFiles().fileFormat());
+        Source csv = config.dataset("exports").sourceOrFiles();
+        assertEquals(Source.Kind.FILES, csv.kind());
+        assertEquals(Source.Format.CSV, csv.fileFormat());
+        assertEquals(new CsvOptions(true, List.of(), ";", "\"", "\"", "ISO-8859-1"), csv.csvOptions());
+        Source avro = config.dataset("payments").sourceOrFiles();
+        assertEquals(Source.Format.AVRO, avro.fileFormat());
+        assertEquals(new CsvOptions(true, List.of(), ",", "\"", "\"", "UTF-8"), avro.csvOptions());
+    }
+
+    @Test
+    void layoutMistakesFailNamingTheKey() throws IOException {
+        String base = localWithExamples();
+        String unknown = assertThrows(ConfigException.class, () -> load(base.replace("        delimiter: \";\"",
+                "        delimeter: \";\""))).getMessage();
+        assertEquals("test.yaml: unknown key 'datasets.exports.source.csv.delimeter'; known keys there: columns,"
+                + " delimiter, encoding, escape, header, quote", unknown);
+        assertEquals("test.yaml: datasets.payments.source.csv: CSV options apply to a source of kind: files with"
+                        + " format: csv; this one reads avro files. Set datasets.payments.source.format: csv or remove"
+                        + " datasets.payments.source.csv",
+                assertThrows(ConfigException.class, () -> load(base.replace("source: {kind: files, format: avro}",
+                        "source: {kind: files, format: avro, csv: {delimiter: \";\"}}"))).getMessage());
+        assertEquals("test.yaml: datasets.clicks.source.format: a kafka source has no file layout; format applies to"
+                        + " datasets.clicks.source.kind: files (Kafka values and JDBC rows are read as they are)",
+                assertThrows(ConfigException.class, () -> load(base.replace("      kind: kafka",
+                        "      kind: kafka\n      format: avro"))).getMessage());
+        assertEquals("test.yaml: datasets.exports.source.csv.columns is missing; with header: false, name the"
+                        + " columns in file order",
+                assertThrows(ConfigException.class, () -> load(base.replace("        header: true",
+                        "        header: false"))).getMessage());
+        assertEquals("test.yaml: datasets.exports.source.csv.delimiter is ';;'; give exactly one character (write a"
+                        + " tab as \"\\t\")",
+                assertThrows(ConfigException.class, () -> load(base.replace("        delimiter: \";\"",
+                        "        delimiter: \";;\""))).getMessage());
+        assertEquals("test.yaml: datasets.exports.source.csv.encoding 'latin-9000' is not a character set this JVM"
+                        + " knows; give e.g. UTF-8, ISO-8859-1 or windows-1252",
+                assertThrows(ConfigException.class, () -> load(base.replace("encoding: ISO-8859-1",
+                        "encoding: latin-9000"))).getMessage());
+        assertEquals("test.yaml: bad value at 'datasets.payments.source.format': Cannot deserialize value of type"
+                        + " `io.sluice.config.Source$Format` from String \"parquet\": not one of the values accepted for"
+                        + " Enum class: [json, avro, csv]",
+                assertThrows(ConfigException.class, () -> load(base.replace("format: avro}", "format: parquet}")))
+                        .getMessage());
+    }
 }

@@ -8,6 +8,8 @@
 #     --big-table N  also distribute the batch into a table of N events built by one run (default: none)
 #     --quick        a tiny input, every shape once, for CI (timings at this size mean nothing)
 #     --work DIR     scratch directory, replaced piece by piece (default target/bench)
+#     --moves N ...  instead of the above: the moves of one parse batch of N small files on S3Proxy, one after the
+#                    other and concurrently (submit/bench-moves.sh --files N ...; the options after N are its own)
 # Shapes (sluice generate options): days30 = 30 days, 16 files (~500 partitions); days365 = 365 days, 16 files
 # (~6,000 partitions); files2000 = 365 days in 2,000 small files; gzip = 365 days, 16 gzip files.
 # For each shape, each in its own JVM started by submit/local.sh: (1) the plain Spark baseline: infer JSON, latest
@@ -27,7 +29,7 @@ shapes=days30,days365,files2000,gzip
 big_table=0
 work=target/bench
 
-usage() { sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
@@ -39,6 +41,8 @@ while [[ $# -gt 0 ]]; do
     --big-table) [[ $# -ge 2 ]] || fail "--big-table needs a value"; big_table=$2; shift 2 ;;
     --quick) events=2000; batch=500; repeat=1; shift ;;
     --work) [[ $# -ge 2 ]] || fail "--work needs a value"; work=$2; shift 2 ;;
+    --moves) [[ $# -ge 2 ]] || fail "--moves needs a number of files"; files=$2; shift 2
+      exec submit/bench-moves.sh --files "$files" "$@" ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fail "unknown argument: $1" ;;
   esac

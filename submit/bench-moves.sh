@@ -2,15 +2,17 @@
 # Times the per-file storage work of one parse batch on S3: N small files in landing/pending/ are looked up and moved
 # to processed/ one after the other (--move-concurrency 1), then C at a time (the default), on a real S3 server
 # (S3Proxy) on 127.0.0.1, and the ratio is reported. Usually run as submit/bench.sh --moves N.
-#   submit/bench-moves.sh [--files N] [--concurrency C] [--latency MS] [--repeat R] [--work DIR]
+#   submit/bench-moves.sh [--files N] [--concurrency C] [--latency MS] [--backend B] [--repeat R] [--work DIR]
 #     --files N        small files in the batch (default 10000)
 #     --concurrency C  the concurrent case (default 16, parse.moveConcurrency's default)
 #     --latency MS     extra milliseconds S3Proxy waits in every storage operation, to stand for the round trip to
 #                      a real S3 endpoint (default 0: loopback only, where both ends share this machine's cores)
+#     --backend B      S3Proxy's store: transient-nio2 (in memory, the default) or filesystem-nio2 (files on
+#                      this machine's disk under <work>/s3proxy)
 #     --repeat R       runs of each case; the median is reported (default 1)
 #     --work DIR       scratch directory (default target/bench)
-# S3Proxy comes from target/s3proxy/s3proxy.jar (fetched by mvn test) or the local Maven repository; it keeps its
-# objects on disk under <work>/s3proxy (filesystem-nio2) and is stopped when this script ends.
+# S3Proxy comes from target/s3proxy/s3proxy.jar (fetched by mvn test) or the local Maven repository; it is stopped
+# when this script ends.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -18,10 +20,11 @@ cd "$root"
 files=10000
 concurrency=16
 latency=0
+backend=transient-nio2
 repeat=1
 work=target/bench
 
-usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench-moves: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
@@ -29,6 +32,7 @@ while [[ $# -gt 0 ]]; do
     --files) [[ $# -ge 2 ]] || fail "--files needs a value"; files=$2; shift 2 ;;
     --concurrency) [[ $# -ge 2 ]] || fail "--concurrency needs a value"; concurrency=$2; shift 2 ;;
     --latency) [[ $# -ge 2 ]] || fail "--latency needs a value"; latency=$2; shift 2 ;;
+    --backend) [[ $# -ge 2 ]] || fail "--backend needs a value"; backend=$2; shift 2 ;;
     --repeat) [[ $# -ge 2 ]] || fail "--repeat needs a value"; repeat=$2; shift 2 ;;
     --work) [[ $# -ge 2 ]] || fail "--work needs a value"; work=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -39,6 +43,7 @@ for n in files concurrency repeat; do
   [[ ${!n} =~ ^[1-9][0-9]*$ ]] || fail "--$n must be a positive integer, got '${!n}'"
 done
 [[ $latency =~ ^[0-9]+$ ]] || fail "--latency must be a number of milliseconds, got '$latency'"
+case $backend in transient-nio2|filesystem-nio2) ;; *) fail "--backend is transient-nio2 or filesystem-nio2, got '$backend'" ;; esac
 
 version=$(sed -n 's:.*<s3proxy.version>\(.*\)</s3proxy.version>.*:\1:p' pom.xml)
 jar=target/s3proxy/s3proxy.jar
@@ -65,13 +70,13 @@ export AWS_ACCESS_KEY_ID=sluice-bench-access AWS_SECRET_ACCESS_KEY=sluice-bench-
   echo "s3proxy.authorization=aws-v2-or-v4"
   echo "s3proxy.identity=$AWS_ACCESS_KEY_ID"
   echo "s3proxy.credential=$AWS_SECRET_ACCESS_KEY"
-  echo "jclouds.provider=filesystem-nio2"
+  echo "jclouds.provider=$backend"
   echo "jclouds.identity=$AWS_ACCESS_KEY_ID"
   echo "jclouds.credential=$AWS_SECRET_ACCESS_KEY"
   echo "jclouds.filesystem.basedir=$proxy/data"
   if (( latency > 0 )); then echo "s3proxy.latency-blobstore.*.latency=$latency"; fi
 } > "$proxy/s3proxy.properties"
-echo "== S3Proxy on $endpoint (latency $latency ms per operation)"
+echo "== S3Proxy on $endpoint ($backend, $latency ms added per operation)"
 java -Xmx1g -jar "$jar" --properties "$proxy/s3proxy.properties" > "$logs/s3proxy.log" 2>&1 &
 proxy_pid=$!
 trap 'kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true' EXIT
@@ -117,7 +122,7 @@ results=$work/results-moves.md
   echo "# Moves of one parse batch on S3Proxy"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load average before the runs $load_before, after $load," \
-    "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), S3Proxy $version (filesystem-nio2) on" \
+    "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), S3Proxy $version ($backend) on" \
     "loopback, $latency ms added per storage operation, median of $repeat run(s)"
   echo
   echo "| case | listing ms (one paged pass) | look-ups ms | moves ms | moves/s |"

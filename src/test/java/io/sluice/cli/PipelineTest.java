@@ -357,6 +357,32 @@ class PipelineTest {
     }
 
     @Test
+    void aFailingMoveStopsTheRunNamingTheFileAndARerunFinishesTheBatch() throws IOException {
+        deliverBacklog(30);
+        // A different file already at part-17's place in processed: its move must refuse to overwrite it.
+        Path clash = lake.resolve("landing/processed/date=" + java.time.LocalDate.now(java.time.ZoneOffset.UTC)
+                + "/part-17.json");
+        Files.createDirectories(clash.getParent());
+        Files.writeString(clash, "not the same file");
+
+        assertEquals(1, sluice("parse", "--move-concurrency", "8"));
+
+        assertTrue(err.contains("cannot move ") && err.contains("part-17.json: ")
+                && err.contains("part-17.json already exists with another size"), err);
+        assertTrue(files("landing/pending").contains("part-17.json"), files("landing/pending").toString());
+        assertEquals(60, stageRows().size(), "the batch committed before the moves");
+
+        Files.delete(clash);
+        assertEquals(0, sluice("parse", "--move-concurrency", "8"), err);
+
+        assertTrue(out.contains("resuming batch "), out);
+        assertEquals(List.of(), files("landing/pending"));
+        assertEquals(30, files("landing/processed").size());
+        assertEquals(60, stageRows().size(), "every record once");
+        assertEquals(60, stageRows().stream().distinct().count());
+    }
+
+    @Test
     void aKillAfterTheFirstOfManyConcurrentMovesThenARerunMovesTheRestExactlyOnce() throws IOException {
         deliverBacklog(40);
         Checkpoints crash = name -> {

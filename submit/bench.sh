@@ -41,8 +41,8 @@ while [[ $# -gt 0 ]]; do
     --big-table) [[ $# -ge 2 ]] || fail "--big-table needs a value"; big_table=$2; shift 2 ;;
     --quick) events=2000; batch=500; repeat=1; shift ;;
     --work) [[ $# -ge 2 ]] || fail "--work needs a value"; work=$2; shift 2 ;;
-    --moves) [[ $# -ge 2 ]] || fail "--moves needs a number of files"; files=$2; shift 2
-      exec submit/bench-moves.sh --files "$files" "$@" ;;
+    --moves) [[ $# -ge 2 ]] || fail "--moves needs a number of files"; move_files=$2; shift 2
+      exec submit/bench-moves.sh --files "$move_files" "$@" ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fail "unknown argument: $1" ;;
   esac

@@ -13,6 +13,8 @@
 #                    one 5 GB JSON-lines file, one gzip file holding 10 GB; wall time and peak RSS of each
 #     --memory-scale F  multiplies the memory cases' sizes (default 1; 0.1 for a look in minutes)
 #     --memory-cases LIST  comma-separated, of: files, big, gzip (default: all)
+#     --moves N ...  instead of the above: the moves of one parse batch of N small files on S3Proxy, one after the
+#                    other and concurrently (submit/bench-moves.sh --files N ...; the options after N are its own)
 # Shapes (sluice generate options): days30 = 30 days, 16 files (~500 partitions); days365 = 365 days, 16 files
 # (~6,000 partitions); files2000 = 365 days in 2,000 small files; gzip = 365 days, 16 gzip files; bigfile = 365 days
 # in one file (parse of one big file against days365's same events in 16 files).
@@ -36,7 +38,7 @@ memory=0
 memory_scale=1
 memory_cases=files,big,gzip
 
-usage() { sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,27s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
@@ -51,6 +53,8 @@ while [[ $# -gt 0 ]]; do
     --memory) memory=1; shift ;;
     --memory-scale) [[ $# -ge 2 ]] || fail "--memory-scale needs a value"; memory_scale=$2; shift 2 ;;
     --memory-cases) [[ $# -ge 2 ]] || fail "--memory-cases needs a value"; memory_cases=$2; shift 2 ;;
+    --moves) [[ $# -ge 2 ]] || fail "--moves needs a number of files"; move_files=$2; shift 2
+      exec submit/bench-moves.sh --files "$move_files" "$@" ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fail "unknown argument: $1" ;;
   esac

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Options of {@code parse} that {@code run} shares: the bad-record ratio and the size of batches. */
+/** Options of {@code parse} that {@code run} shares: the bad-record ratio, the size of batches, the moves in flight. */
 final class ParseOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -37,6 +37,12 @@ final class ParseOptions {
                     + " parallel; smaller when the batch holds less than SIZE per core (default: parse.splitSize, else " + ParseSettings.SPLIT_SIZE_DEFAULT + ").")
     String splitSize;
 
+    @Option(names = "--move-concurrency", paramLabel = "N",
+            description = "Move (and look up) at most N landing files at once after a batch commits (1.."
+                    + ParseSettings.MOVE_CONCURRENCY_MAX + "; default: parse.moveConcurrency, else "
+                    + ParseSettings.MOVE_CONCURRENCY_DEFAULT + ").")
+    Integer moveConcurrency;
+
     @Option(names = "--max-records", paramLabel = "N",
             description = "Kafka sources: at most N records per batch (default: the source's maxRecordsPerBatch, else "
                     + io.sluice.config.Source.MAX_RECORDS_PER_BATCH_DEFAULT + ").")
@@ -61,6 +67,10 @@ final class ParseOptions {
         if (maxBatches != null && maxBatches < 1) {
             throw new ParameterException(spec.commandLine(), "--max-batches must be at least 1, got " + maxBatches);
         }
+        if (moveConcurrency != null && (moveConcurrency < 1 || moveConcurrency > ParseSettings.MOVE_CONCURRENCY_MAX)) {
+            throw new ParameterException(spec.commandLine(), "--move-concurrency must be between 1 and "
+                    + ParseSettings.MOVE_CONCURRENCY_MAX + ", got " + moveConcurrency);
+        }
         positiveSize("--max-bytes", maxBytes);
         positiveSize("--split-size", splitSize);
     }
@@ -82,6 +92,6 @@ final class ParseOptions {
 
     /** The config's parse settings with these options applied. */
     ParseSettings applyTo(ParseSettings settings) {
-        return settings.withOverrides(maxBadRatio, maxFiles, maxBytes, maxBatches, splitSize);
+        return settings.withOverrides(maxBadRatio, maxFiles, maxBytes, maxBatches, splitSize, moveConcurrency);
     }
 }

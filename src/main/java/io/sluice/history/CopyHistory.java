@@ -1,5 +1,6 @@
 package io.sluice.history;
 
+import io.sluice.concurrency.BoundedPool;
 import io.sluice.storage.S3Listing;
 import io.sluice.storage.S3Location;
 import io.sluice.storage.S3ObjectCopier;
@@ -21,9 +22,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -83,10 +81,9 @@ public final class CopyHistory {
 
     public CopyResult execute() {
         Instant started = clock.instant();
-        ExecutorService requests = Executors.newFixedThreadPool(options.concurrency(), daemon("copy"));
-        ExecutorService parts = Executors.newFixedThreadPool(Math.max(2, options.concurrency() / 4), daemon("copy-part"));
-        ExecutorService folders = Executors.newFixedThreadPool(Math.max(1, Math.min(8, options.concurrency() / 8)),
-                daemon("copy-folder"));
+        ExecutorService requests = BoundedPool.fixed("copy", options.concurrency());
+        ExecutorService parts = BoundedPool.fixed("copy-part", Math.max(2, options.concurrency() / 4));
+        ExecutorService folders = BoundedPool.fixed("copy-folder", Math.max(1, Math.min(8, options.concurrency() / 8)));
         try {
             S3ObjectCopier copier = new S3ObjectCopier(source, target, options.multipartThreshold(), options.partSize(),
                     parts);
@@ -251,14 +248,5 @@ public final class CopyHistory {
                         + " %d bytes%s", folder.label(), folder.sourceObjects(), folder.sourceBytes(), folder.copied(),
                 folder.skipped(), folder.failed(), folder.targetObjects(), folder.targetBytes(),
                 folder.complete() ? "" : " INCOMPLETE");
-    }
-
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, "sluice-" + name + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

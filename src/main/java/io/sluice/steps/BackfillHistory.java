@@ -1,5 +1,6 @@
 package io.sluice.steps;
 
+import io.sluice.concurrency.BoundedPool;
 import io.sluice.config.ConfigException;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.DistributeSettings;
@@ -24,11 +25,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -172,8 +168,9 @@ public final class BackfillHistory {
         progress.accept(todo.size() + " folder(s) to run" + (missing.isEmpty() ? "" : ", " + missing.size()
                 + " missing") + ", " + settings.parallel() + " at a time, up to " + settings.maxAttempts()
                 + " attempts each");
-        results.addAll(settings.parallel() == 1 || todo.size() <= 1 ? sequential(todo, tracker)
-                : parallel(todo, tracker));
+        // Folders on threads of their own, all in this session: Spark runs their jobs concurrently.
+        results.addAll(BoundedPool.map("backfill", settings.parallel(), todo,
+                folder -> tracker.finished(runFolder(folder))));
         return new Result(results, anomalies);
     }
 
@@ -195,51 +192,6 @@ public final class BackfillHistory {
         Set<String> present = new HashSet<>(lake.storage().listDirectories(source));
         for (String folder : new java.util.LinkedHashSet<>(settings.folders())) {
             (present.contains(folder) ? todo : missing).add(folder);
-        }
-    }
-
-    private List<FolderResult> sequential(List<String> todo, BackfillProgress tracker) {
-        List<FolderResult> results = new ArrayList<>();
-        for (String folder : todo) {
-            results.add(tracker.finished(runFolder(folder)));
-        }
-        return results;
-    }
-
-    /** Folders on a pool of threads, all in this session: Spark runs their jobs concurrently. */
-    private List<FolderResult> parallel(List<String> todo, BackfillProgress tracker) {
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(settings.parallel(), task -> {
-            Thread thread = new Thread(task, "backfill-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        try {
-            List<Future<FolderResult>> futures = new ArrayList<>();
-            for (String folder : todo) {
-                futures.add(pool.submit(() -> tracker.finished(runFolder(folder))));
-            }
-            List<FolderResult> results = new ArrayList<>();
-            for (Future<FolderResult> future : futures) {
-                results.add(await(future));
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private static FolderResult await(Future<FolderResult> future) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a folder", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw (RuntimeException) e.getCause();
         }
     }
 

@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * setting, like Hadoop's FileSystem cache; a bulk copy builds its own with a larger connection pool and closes it.
  */
 public final class S3Clients {
-    /** Connections of a shared client: the storage calls of a run are sequential. */
-    private static final int SHARED_CONNECTIONS = 16;
+    /** Connections of a shared client: room for parse's moves at their largest concurrency (parse.moveConcurrency). */
+    private static final int SHARED_CONNECTIONS = 64;
     private static final Map<S3ClientSettings, S3Client> SHARED = new ConcurrentHashMap<>();
 
     private S3Clients() {

@@ -350,6 +350,76 @@ class PipelineTest {
         assertTrue(err.startsWith("--max-bytes: 'lots' is not a size; write e.g. 2g, 512m or 1048576"), err);
         assertEquals(2, sluice("parse", "--max-batches", "0"));
         assertTrue(err.startsWith("--max-batches must be at least 1, got 0"), err);
+        assertEquals(2, sluice("parse", "--move-concurrency", "0"));
+        assertTrue(err.startsWith("--move-concurrency must be between 1 and 64, got 0"), err);
+        assertEquals(2, sluice("run", "--move-concurrency", "65"));
+        assertTrue(err.startsWith("--move-concurrency must be between 1 and 64, got 65"), err);
+    }
+
+    @Test
+    void aFailingMoveStopsTheRunNamingTheFileAndARerunFinishesTheBatch() throws IOException {
+        deliverBacklog(30);
+        // A different file already at part-17's place in processed: its move must refuse to overwrite it.
+        Path clash = lake.resolve("landing/processed/date=" + java.time.LocalDate.now(java.time.ZoneOffset.UTC)
+                + "/part-17.json");
+        Files.createDirectories(clash.getParent());
+        Files.writeString(clash, "not the same file");
+
+        assertEquals(1, sluice("parse", "--move-concurrency", "8"));
+
+        assertTrue(err.contains("cannot move ") && err.contains("part-17.json: ")
+                && err.contains("part-17.json already exists with another size"), err);
+        assertTrue(files("landing/pending").contains("part-17.json"), files("landing/pending").toString());
+        assertEquals(60, stageRows().size(), "the batch committed before the moves");
+
+        Files.delete(clash);
+        assertEquals(0, sluice("parse", "--move-concurrency", "8"), err);
+
+        assertTrue(out.contains("resuming batch "), out);
+        assertEquals(List.of(), files("landing/pending"));
+        assertEquals(30, files("landing/processed").size());
+        assertEquals(60, stageRows().size(), "every record once");
+        assertEquals(60, stageRows().stream().distinct().count());
+    }
+
+    @Test
+    void aKillAfterTheFirstOfManyConcurrentMovesThenARerunMovesTheRestExactlyOnce() throws IOException {
+        deliverBacklog(40);
+        Checkpoints crash = name -> {
+            if (name.equals("parse.firstMoved")) {
+                throw new SimulatedCrash(name);
+            }
+        };
+
+        assertEquals(1, sluice(crash, "parse", "--move-concurrency", "4"));
+
+        assertTrue(err.contains("simulated crash at parse.firstMoved"), err);
+        int movedBeforeTheKill = files("landing/processed").size();
+        assertTrue(movedBeforeTheKill >= 1 && movedBeforeTheKill < 40, "moved before the kill: " + movedBeforeTheKill);
+        assertEquals(40, movedBeforeTheKill + files("landing/pending").size(), "every file is in one place");
+
+        assertEquals(0, sluice("parse", "--move-concurrency", "4", "--report", lake.resolve("report.json").toString()),
+                err);
+
+        assertTrue(out.contains("resuming batch "), out);
+        List<String> expected = new ArrayList<>();
+        for (int f = 1; f <= 40; f++) {
+            expected.add("f" + f + "-1 | part-" + f + ".json | 1");
+            expected.add("f" + f + "-2 | part-" + f + ".json | 1");
+        }
+        expected.sort(String::compareTo);
+        assertEquals(expected, stageRows(), "every record once, from the one batch");
+        List<String> processed = new ArrayList<>();
+        for (int f = 1; f <= 40; f++) {
+            processed.add("date=D/part-" + f + ".json");
+        }
+        processed.sort(String::compareTo);
+        assertEquals(processed, files("landing/processed"));
+        assertEquals(List.of(), files("landing/pending"));
+        JsonNode report = JSON.readTree(lake.resolve("report.json").toFile());
+        assertEquals(40, report.at("/files/moved").asLong(), "the resumed batch counts every file of its manifest");
+        assertEquals(0, report.at("/records/written").asLong(), "the rerun writes no record");
+        assertTrue(report.at("/steps/0/details/moveMillis").isIntegralNumber(), report.toString());
     }
 
     /**

@@ -135,6 +135,31 @@ class S3PipelineTest {
     }
 
     @Test
+    void twoHundredFilesMoveEightAtATimeEachExactlyOnce() throws IOException {
+        List<String> expectedRows = new ArrayList<>();
+        List<String> expectedFiles = new ArrayList<>();
+        for (int f = 1; f <= 200; f++) {
+            String name = String.format("part-%03d.json", f);
+            deliver(name, "{\"event_id\":\"e" + f + "\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\","
+                    + "\"event_type\":\"b\",\"data\":{\"n\":" + f + "}}\n");
+            expectedRows.add("e" + f + " | " + name + " | 1");
+            expectedFiles.add("date=D/" + name);
+        }
+        expectedRows.sort(String::compareTo);
+
+        assertEquals(0, sluice(Checkpoints.NONE, "parse", "--move-concurrency", "8"), err);
+
+        assertEquals(expectedFiles, keys("landing/processed/"));
+        assertEquals(List.of(), keys("landing/pending/"));
+        assertEquals(expectedRows, SPARK.read().format("delta").load(zone("stage/events"))
+                .selectExpr("concat(event_id, ' | ', _source_file, ' | ', _batch_seq)").orderBy("event_id")
+                .as(Encoders.STRING()).collectAsList());
+        assertTrue(out.contains("files: 200 seen, 200 parsed, 200 moved, 0 skipped | records: 200 read, 200 valid,"
+                + " 0 quarantined, 0 duplicates, 200 written"), out);
+        assertTrue(out.contains("moveMillis="), out);
+    }
+
+    @Test
     void aCrashBetweenCopyAndDeleteThenARerunLosesAndDuplicatesNothing() throws IOException {
         deliverSamples();
         Checkpoints crash = name -> {
@@ -146,10 +171,13 @@ class S3PipelineTest {
         assertEquals(1, sluice(crash, "parse"));
 
         assertTrue(err.contains("simulated crash at " + S3Storage.MOVE_COPIED), err);
+        // Moves run concurrently: each one in flight copied its file, then died before the delete.
         List<String> processed = keys("landing/processed/");
-        assertEquals(1, processed.size(), processed.toString());
-        String copied = processed.get(0).substring("date=D/".length());
-        assertTrue(keys("landing/pending/").contains(copied), "the file is in both places: " + copied);
+        assertTrue(!processed.isEmpty(), processed.toString());
+        for (String file : processed) {
+            String copied = file.substring("date=D/".length());
+            assertTrue(keys("landing/pending/").contains(copied), "the file is in both places: " + copied);
+        }
         assertEquals(6, keys("landing/pending/").size());
 
         assertEquals(0, sluice(Checkpoints.NONE, "parse"), err);

@@ -62,6 +62,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void moveConcurrencyDefaultsToSixteenAndAnImpossibleOneIsNamed() {
+        assertEquals(ParseSettings.MOVE_CONCURRENCY_DEFAULT, load(ZONES + EVENTS).parse().moveConcurrency());
+        assertEquals(16, ParseSettings.MOVE_CONCURRENCY_DEFAULT);
+        assertEquals(4, load(ZONES + "parse: {moveConcurrency: 4}\n" + EVENTS).parse().moveConcurrency());
+        assertEquals(16, ConfigLoader.load(Path.of("conf/emr.yaml")).parse().moveConcurrency());
+        assertEquals("test.yaml: parse.moveConcurrency must be between 1 and 64, got 0",
+                error(ZONES + "parse: {moveConcurrency: 0}\n" + EVENTS));
+    }
+
+    @Test
     void unknownDatasetListsTheKnownOnes() {
         SluiceConfig config = load(ZONES + EVENTS);
         ConfigException e = assertThrows(ConfigException.class, () -> config.dataset("orderz"));

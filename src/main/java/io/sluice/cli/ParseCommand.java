@@ -51,7 +51,7 @@ final class ParseCommand extends DataCommand {
             JdbcRows rows = new JdbcRows(context.spark(), context.lake(), context.dataset(), context.profile(),
                     Steps.typer(context.profile()), settings.maxBadRatio(), root.checkpoints());
             return new PullJdbc(context.spark(), context.lake(), context.dataset(), source,
-                    Steps.jdbcClient(context.profile(), context.dataset()).orElseThrow(), settings, options.fullRefresh,
+                    context.profile().fieldTypes().get(source.watermarkColumn()), Steps.jdbcClient(context.profile(), context.dataset()).orElseThrow(), settings, options.fullRefresh,
                     rows, root.checkpoints(), root.clock(), progress(context.out(), PullJdbc.STEP)).execute();
         }
         if (options.fullRefresh) {

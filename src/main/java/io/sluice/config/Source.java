@@ -26,11 +26,12 @@ import java.util.regex.Pattern;
  * @param url JDBC: the database's JDBC URL, without credentials
  * @param table JDBC: the table read ({@code schema.name}); or {@code query}
  * @param query JDBC: a SELECT read instead of a table; its columns are the dataset's fields
- * @param watermarkColumn JDBC: a declared timestamp field that grows when a row is inserted or updated
- *                        ({@code updated_at}); each run reads the rows at or after the committed watermark minus
- *                        the overlap
- * @param overlap JDBC: ISO-8601 duration read again before the committed watermark, so rows committed late by long
- *                transactions are caught (default {@value #OVERLAP_DEFAULT})
+ * @param watermarkColumn JDBC: a declared field that grows when a row is inserted or updated: a timestamp
+ *                        ({@code updated_at}) or a long (a rowversion cast to bigint, a change counter); each run
+ *                        reads the rows at or after the committed watermark minus the overlap
+ * @param overlap JDBC: read again before the committed watermark, so rows committed late by long transactions are
+ *                caught: an ISO-8601 duration for a timestamp watermark (default {@value #OVERLAP_DEFAULT}), a number
+ *                of versions for a numeric one (default 0)
  * @param partitionColumn JDBC: a numeric, date or timestamp column to split the read over tasks, with the bounds
  * @param lowerBound JDBC: lower bound of {@code partitionColumn} for the split (rows outside are still read)
  * @param upperBound JDBC: upper bound of {@code partitionColumn} for the split
@@ -103,7 +104,6 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         properties = properties == null ? new LinkedHashMap<>() : properties;
         secretPropertiesEnv = secretPropertiesEnv == null ? new LinkedHashMap<>() : secretPropertiesEnv;
         secretPropertiesFile = secretPropertiesFile == null ? new LinkedHashMap<>() : secretPropertiesFile;
-        overlap = overlap == null ? OVERLAP_DEFAULT : overlap;
         fetchSize = fetchSize == null ? FETCH_SIZE_DEFAULT : fetchSize;
     }
 
@@ -131,9 +131,14 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
         return csv == null ? CsvOptions.DEFAULTS : csv;
     }
 
-    /** {@link #overlap} as a duration. */
+    /** {@link #overlap} of a timestamp watermark, as a duration ({@value #OVERLAP_DEFAULT} when not given). */
     public java.time.Duration overlapDuration() {
-        return Durations.parse("source.overlap", overlap);
+        return Durations.parse("source.overlap", overlap == null ? OVERLAP_DEFAULT : overlap);
+    }
+
+    /** {@link #overlap} of a numeric watermark, as a count of versions (0 when not given). */
+    public long overlapVersions() {
+        return overlap == null ? 0 : Long.parseLong(overlap.strip());
     }
 
     /** {@link #maxRecordsPerBatch}, or its default. */
@@ -219,14 +224,22 @@ public record Source(Kind kind, String bootstrapServers, List<String> topics, Lo
             throw new ConfigException(at + ".watermarkColumn: '" + watermarkColumn + "' is not one of the declared"
                     + " fields " + fields.keySet() + "; name the timestamp column that grows on every insert and update");
         }
-        if (fields.get(watermarkColumn) != FieldType.TIMESTAMP) {
+        FieldType watermarkType = fields.get(watermarkColumn);
+        if (watermarkType == FieldType.LONG) {
+            if (overlap != null && !overlap.strip().matches("[0-9]{1,18}")) {
+                throw new ConfigException(at + ".overlap: '" + overlap + "' is not a number of versions; with a"
+                        + " numeric watermark (" + watermarkColumn + ": long) give e.g. 1000, or 0 for none");
+            }
+        } else if (watermarkType == FieldType.TIMESTAMP) {
+            java.time.Duration window = Durations.parse(at + ".overlap", overlap == null ? OVERLAP_DEFAULT : overlap);
+            if (window.isNegative()) {
+                throw new ConfigException(at + ".overlap is negative: " + overlap + "; give e.g. PT10M, or PT0S for"
+                        + " none");
+            }
+        } else {
             throw new ConfigException(at + ".watermarkColumn: '" + watermarkColumn + "' is declared as "
-                    + fields.get(watermarkColumn).name().toLowerCase(Locale.ROOT) + "; only a timestamp watermark is"
-                    + " supported (a rowversion or change-tracking version is another strategy, not built yet)");
-        }
-        java.time.Duration window = Durations.parse(at + ".overlap", overlap);
-        if (window.isNegative()) {
-            throw new ConfigException(at + ".overlap is negative: " + overlap + "; give e.g. PT10M, or PT0S for none");
+                    + watermarkType.name().toLowerCase(Locale.ROOT) + "; a watermark is a timestamp (updated_at) or a"
+                    + " long (a rowversion cast to bigint, a change counter)");
         }
         if (partitionColumn != null && (lowerBound == null || upperBound == null || numPartitions == null)) {
             throw new ConfigException(at + ".partitionColumn needs lowerBound, upperBound and numPartitions too");

@@ -1,5 +1,6 @@
 package io.sluice.steps;
 
+import io.sluice.config.FieldType;
 import io.sluice.config.ParseSettings;
 import io.sluice.config.Source;
 import io.sluice.lake.BatchManifest;
@@ -17,7 +18,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -32,11 +32,10 @@ import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 /**
- * {@code parse} of a dataset whose source is a relational table or query, incrementally by a timestamp watermark
- * column: each run reads the rows whose watermark is at or after the committed watermark minus the overlap, and at or
+ * {@code parse} of a dataset whose source is a relational table or query, incrementally by a watermark column (a
+ * timestamp, or a number such as a rowversion; {@link JdbcWatermark}): each run reads the rows whose watermark is at or after the committed watermark minus the overlap, and at or
  * before the greatest watermark the source held when the batch was planned. No LIMIT cuts through rows sharing a
  * watermark, and the lower bound is inclusive, so rows sharing the boundary watermark are never lost; rows committed
  * late by a transaction that began inside the overlap are caught. Rows read again collapse in {@code distribute} by
@@ -63,6 +62,7 @@ public final class PullJdbc {
     private final LakeLayout lake;
     private final String dataset;
     private final Source source;
+    private final JdbcWatermark watermark;
     private final JdbcClientSettings client;
     private final ParseSettings settings;
     private final boolean fullRefresh;
@@ -71,14 +71,18 @@ public final class PullJdbc {
     private final Clock clock;
     private final Consumer<String> progress;
 
-    /** @param fullRefresh read the whole source, whatever the committed watermark */
-    public PullJdbc(SparkSession spark, LakeLayout lake, String dataset, Source source, JdbcClientSettings client,
-                    ParseSettings settings, boolean fullRefresh, JdbcRows rows, Checkpoints checkpoints, Clock clock,
+    /**
+     * @param watermarkType the declared type of the source's watermark column: timestamp or long
+     * @param fullRefresh read the whole source, whatever the committed watermark
+     */
+    public PullJdbc(SparkSession spark, LakeLayout lake, String dataset, Source source, FieldType watermarkType,
+                    JdbcClientSettings client, ParseSettings settings, boolean fullRefresh, JdbcRows rows, Checkpoints checkpoints, Clock clock,
                     Consumer<String> progress) {
         this.spark = requireNonNull(spark, "spark is null");
         this.lake = requireNonNull(lake, "lake is null");
         this.dataset = requireNonNull(dataset, "dataset is null");
         this.source = requireNonNull(source, "source is null");
+        this.watermark = JdbcWatermark.of(requireNonNull(watermarkType, "watermarkType is null"));
         this.client = requireNonNull(client, "client is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.fullRefresh = fullRefresh;
@@ -100,16 +104,16 @@ public final class PullJdbc {
                 progress.accept("resuming batch " + unfinished.batchId() + " left by an earlier run");
                 done.add(run(unfinished, ranges.get(unfinished.seq()), manifests));
             }
-            Optional<Instant> committed = committed(manifests, ranges);
-            Optional<Instant> greatest = greatestWatermark();
+            Optional<String> committed = committed(manifests, ranges);
+            Optional<String> greatest = greatestWatermark();
             if (greatest.isEmpty()) {
                 notes.add("the source holds no row with a " + source.watermarkColumn() + "; nothing to read");
             } else {
                 long seq = manifests.lastSeq() + 1;
-                Instant until = committed.filter(c -> c.isAfter(greatest.get())).orElse(greatest.get());
-                Instant from = fullRefresh ? null : committed.map(c -> c.minus(source.overlapDuration())).orElse(null);
-                JdbcRange range = new JdbcRange(seq, from == null ? null : from.toString(), until.toString(),
-                        fullRefresh);
+                String until = committed.filter(c -> watermark.compare(c, greatest.get()) > 0)
+                        .orElse(greatest.get());
+                String from = fullRefresh ? null : committed.map(c -> watermark.lowerBound(c, source)).orElse(null);
+                JdbcRange range = new JdbcRange(seq, from, until, fullRefresh);
                 BatchManifest manifest = manifest(range);
                 ranges.save(seq, range);
                 manifests.save(manifest);
@@ -125,27 +129,26 @@ public final class PullJdbc {
     }
 
     /** The watermark committed with the last batch: its range's upper bound. Earlier batches are all finished here. */
-    private static Optional<Instant> committed(BatchManifests manifests, SourceRanges<JdbcRange> ranges) {
+    private static Optional<String> committed(BatchManifests manifests, SourceRanges<JdbcRange> ranges) {
         List<BatchManifest> all = manifests.all();
         for (int i = all.size() - 1; i >= 0; i--) {
             Optional<JdbcRange> last = ranges.find(all.get(i).seq());
             if (last.isPresent() && last.get().until() != null) {
-                return Optional.of(Instant.parse(last.get().until()));
+                return Optional.of(last.get().until());
             }
         }
         return Optional.empty();
     }
 
     /** The source's greatest watermark now: the upper bound of the batch, fixed before reading. */
-    private Optional<Instant> greatestWatermark() {
+    private Optional<String> greatestWatermark() {
         Dataset<Row> greatest = source().agg(org.apache.spark.sql.functions.max(col(quoted(source.watermarkColumn())))
                 .as(UNTIL));
         Row row = greatest.first();
         if (row.isNullAt(0)) {
             return Optional.empty();
         }
-        Object value = row.get(0);
-        return Optional.of(value instanceof Instant instant ? instant : ((Timestamp) value).toInstant());
+        return Optional.of(watermark.text(row.get(0)));
     }
 
     private RecordCounts run(BatchManifest manifest, JdbcRange range, BatchManifests manifests) {
@@ -153,10 +156,9 @@ public final class PullJdbc {
         if (manifest.status() == BatchManifest.Status.PLANNED) {
             Dataset<Row> read = source();
             Dataset<Row> wanted = read.where(col(quoted(source.watermarkColumn()))
-                    .leq(lit(Timestamp.from(Instant.parse(range.until())))));
+                    .leq(watermark.literal(range.until())));
             if (range.from() != null) {
-                wanted = wanted.where(col(quoted(source.watermarkColumn()))
-                        .geq(lit(Timestamp.from(Instant.parse(range.from())))));
+                wanted = wanted.where(col(quoted(source.watermarkColumn())).geq(watermark.literal(range.from())));
             }
             progress.accept("batch " + manifest.batchId() + ": rows with " + source.watermarkColumn() + " "
                     + (range.from() == null ? "" : "from " + range.from() + " ") + "up to " + range.until());

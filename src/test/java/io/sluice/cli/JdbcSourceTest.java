@@ -182,6 +182,44 @@ class JdbcSourceTest {
     }
 
     @Test
+    void aNumericWatermarkLikeARowversionReadsIncrementallyWithAnOverlapOfVersions() throws Exception {
+        setUp();
+        sql("ALTER TABLE " + table + " ADD COLUMN rv bigint");
+        Path config = lake.resolve("sluice.yaml");
+        Files.writeString(config, Files.readString(config)
+                .replace("    version: updated_at\n", "    version: rv\n")
+                .replace("      deleted: boolean\n", "      deleted: boolean\n      rv: long\n")
+                .replace("watermarkColumn: updated_at", "watermarkColumn: rv")
+                .replace("overlap: PT1H", "overlap: \"2\""));
+        sql("INSERT INTO " + table + " (id, rv, updated_at, page) VALUES"
+                + " ('a', 1, '2024-03-01T10:00:00Z', 'home'), ('b', 2, '2024-03-01T10:05:00Z', 'cart'),"
+                + " ('c', 3, '2024-03-01T10:10:00Z', 'x'), ('d', 3, '2024-03-01T10:10:00Z', 'y')");
+        assertEquals(0, cli.run("run"), cli.err());
+        assertEquals(database(), trusted());
+        assertEquals(4, trusted().size());
+
+        // A row sharing the committed version 3, one committed late with version 2 (inside the overlap of 2 versions),
+        // and an update that gives 'a' version 5.
+        sql("INSERT INTO " + table + " (id, rv, updated_at, page) VALUES ('e', 3, '2024-03-01T10:20:00Z', 'same version'),"
+                        + " ('f', 2, '2024-03-01T10:30:00Z', 'committed late')",
+                "UPDATE " + table + " SET rv = 5, page = 'home v2' WHERE id = 'a'");
+        assertEquals(0, cli.run("run"), cli.err());
+        assertEquals(database(), trusted());
+        assertTrue(trusted().contains("a | home v2 | false | 2024-03-01T10:00:00Z"), trusted().toString());
+        assertTrue(trusted().contains("f | committed late | false | 2024-03-01T10:30:00Z"), trusted().toString());
+        assertTrue(cli.out().contains("rows with rv from 1 up to 5"), cli.out());
+
+        List<String> before = trusted();
+        assertEquals(0, cli.run("run"), cli.err());
+        assertEquals(before, trusted(), "a rerun with nothing new changes nothing downstream");
+
+        Files.writeString(config, Files.readString(config).replace("overlap: \"2\"", "overlap: PT1H"));
+        assertEquals(2, cli.run("parse"));
+        assertTrue(cli.err().contains(".overlap: 'PT1H' is not a number of versions; with a numeric watermark"
+                + " (rv: long) give e.g. 1000, or 0 for none"), cli.err());
+    }
+
+    @Test
     void aPasswordVariableThatIsNotSetIsNamedBeforeAnythingRuns() throws Exception {
         setUp("      passwordEnv: SLUICE_TEST_UNSET_PASSWORD");
         Path config = lake.resolve("sluice.yaml");

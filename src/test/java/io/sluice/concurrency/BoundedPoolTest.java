@@ -23,11 +23,14 @@ class BoundedPoolTest {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         Set<String> threads = ConcurrentHashMap.newKeySet();
+        // The first four wait for each other: all four are in flight at once, on four threads, whatever the load.
+        CountDownLatch fourInFlight = new CountDownLatch(4);
 
         List<Integer> doubled = BoundedPool.map("test", 4, HUNDRED, n -> {
             most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             threads.add(Thread.currentThread().getName());
-            sleep(10);
+            fourInFlight.countDown();
+            await(fourInFlight);
             inFlight.decrementAndGet();
             return n * 2;
         });

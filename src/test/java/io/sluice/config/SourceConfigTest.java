@@ -62,9 +62,9 @@ class SourceConfigTest {
                         + " datasets.customers.source.passwordEnv, or a file in datasets.customers.source.passwordFile",
                 assertThrows(ConfigException.class, () -> load(base.replace("/shop ", "/shop?password=hunter2 ")))
                         .getMessage());
-        assertEquals("test.yaml: datasets.customers.source.watermarkColumn: 'name' is declared as string; only a"
-                        + " timestamp watermark is supported (a rowversion or change-tracking version is another"
-                        + " strategy, not built yet)",
+        assertEquals("test.yaml: datasets.customers.source.watermarkColumn: 'name' is declared as string; a"
+                        + " watermark is a timestamp (updated_at) or a long (a rowversion cast to bigint, a change"
+                        + " counter)",
                 assertThrows(ConfigException.class, () -> load(base.replace("watermarkColumn: updated_at",
                         "watermarkColumn: name"))).getMessage());
         assertEquals("test.yaml: datasets.customers.source.overlap: 'ten minutes' is not an ISO-8601 duration; write"

@@ -54,14 +54,19 @@ class BoundedPoolTest {
     void theFirstFailureStopsTheItemsNotYetStartedAndIsThrownAsItWas() {
         AtomicInteger started = new AtomicInteger();
         IllegalStateException broken = new IllegalStateException("cannot move part-3.json");
+        // Items after the failing one are still in flight when it fails: they finish only once it has thrown.
+        CountDownLatch failing = new CountDownLatch(1);
 
         IllegalStateException thrown = assertThrows(IllegalStateException.class, () ->
                 BoundedPool.map("test", 2, HUNDRED, n -> {
                     started.incrementAndGet();
                     if (n == 3) {
+                        failing.countDown();
                         throw broken;
                     }
-                    sleep(5);
+                    if (n > 3) {
+                        await(failing);
+                    }
                     return n;
                 }));
 
@@ -72,16 +77,19 @@ class BoundedPoolTest {
     @Test
     void anErrorStaysAnErrorAndWaitsForTheItemsInFlight() throws InterruptedException {
         CountDownLatch slowStarted = new CountDownLatch(1);
+        CountDownLatch errorThrown = new CountDownLatch(1);
         AtomicInteger finished = new AtomicInteger();
 
         AssertionError thrown = assertThrows(AssertionError.class, () ->
                 BoundedPool.map("test", 2, List.of(1, 2), n -> {
                     if (n == 1) {
+                        // Still in flight when the other item fails: it finishes only after the error was thrown.
                         slowStarted.countDown();
-                        sleep(200);
+                        await(errorThrown);
                         return finished.incrementAndGet();
                     }
                     await(slowStarted);
+                    errorThrown.countDown();
                     throw new AssertionError("killed");
                 }));
 
@@ -94,15 +102,6 @@ class BoundedPoolTest {
         IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class,
                 () -> BoundedPool.map("test", 0, HUNDRED, n -> n));
         assertEquals("concurrency must be at least 1, got 0", thrown.getMessage());
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void await(CountDownLatch latch) {

@@ -49,6 +49,11 @@ public record LakeLayout(Zones zones, Storage storage) {
         return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/distribute.lock");
     }
 
+    /** Where {@code backfill-history run} keeps the parsed documents of {@code folder} until its writes are done. */
+    public String backfillWork(String dataset, String folder) {
+        return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/backfill-work/" + folder);
+    }
+
     /** State files of a dataset's history backfill, one per folder. */
     public String backfillState(String dataset) {
         return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/backfill");

@@ -10,6 +10,7 @@ import io.sluice.lake.Checkpoints;
 import io.sluice.lake.DeltaWrites;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.Quarantine;
+import io.sluice.lake.WorkArea;
 import io.sluice.plan.FolderListing;
 import io.sluice.steps.trusted.ActionCounts;
 import io.sluice.steps.trusted.TrustedWrite;
@@ -18,7 +19,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -124,8 +124,9 @@ final class BackfillFolder {
         List<FileTask> tasks = listing.documents().stream()
                 .map(f -> new FileTask(f.uri(), folder + "/" + f.relativePath())).toList();
         List<Long> sizes = listing.documents().stream().map(StoredFile::size).toList();
-        Dataset<Row> parsed = ParsedRecords.read(spark, tasks, sizes, typer).persist(StorageLevel.MEMORY_AND_DISK_SER());
-        try {
+        try (WorkArea work = WorkArea.write(spark, lake.storage(), lake.backfillWork(dataset, folder),
+                ParsedRecords.read(spark, tasks, sizes, typer))) {
+            Dataset<Row> parsed = work.rows();
             Column usable = col("_error").isNull().and(ParsedRecords.isRecord());
             Column rejectedRow = col("_error").isNotNull().or(ParsedRecords.isEmptyFile());
             Row counts = parsed.agg(sum(when(usable, 1).otherwise(0)), sum(when(rejectedRow, 1).otherwise(0))).first();
@@ -147,8 +148,6 @@ final class BackfillFolder {
             });
             checkpoints.reached("backfill.written:" + folder);
             return new Outcome(tasks.size(), good + rejected, rejected, write, listing);
-        } finally {
-            parsed.unpersist();
         }
     }
 

@@ -10,6 +10,7 @@ import io.sluice.lake.BatchManifest;
 import io.sluice.lake.BatchManifests;
 import io.sluice.lake.Checkpoints;
 import io.sluice.lake.LakeLayout;
+import io.sluice.lake.WorkArea;
 import io.sluice.lake.ZoneLock;
 import io.sluice.report.StepResult;
 import io.sluice.report.StepResult.FileCounts;
@@ -182,9 +183,9 @@ public final class ParseLanding {
                 StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints);
                 ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer,
                         LandingLayout.of(profile.sourceOrFiles()), settings.splitBytes());
-                String work = lake.parseWork(dataset, manifest.seq());
-                try {
-                    Dataset<Row> parsed = parseOnce(read.rows(), work);
+                try (WorkArea work = WorkArea.write(spark, lake.storage(), lake.parseWork(dataset, manifest.seq()),
+                        read.rows())) {
+                    Dataset<Row> parsed = work.rows();
                     Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed) : parsed;
                     StageCommit.Counts counts = commit.commit(positioned, settings.maxBadRatio(), progress);
                     records = counts.records();
@@ -194,8 +195,6 @@ public final class ParseLanding {
                     counts.damagedFiles().forEach((file, damage) -> notes.add("pending/" + file + ": " + damage
                             + "; the damaged part is in " + lake.quarantineTable(dataset)));
                     files = new FileCounts(files.seen(), tasks.size() - redelivered, 0, files.skipped() + redelivered);
-                } finally {
-                    lake.storage().delete(work);
                 }
             } else if (manifest.status() != BatchManifest.Status.PLANNED) {
                 files = new FileCounts(files.seen(), 0, 0, files.skipped());
@@ -209,18 +208,6 @@ public final class ParseLanding {
             manifests.save(manifest.withStatus(BatchManifest.Status.DONE));
             files = new FileCounts(files.seen(), files.parsed(), moved, files.skipped());
             return new BatchOutcome(files, records, redelivered, moveMillis, notes);
-        }
-
-        /**
-         * Parses the batch's files in one streaming pass into Parquet under {@code work}, and returns those rows: the
-         * commit reads them several times (file statistics, stage, quarantine, ledger) without parsing again, and
-         * without a cache whose blocks grow with the files (a cached partition of a 5 GB file exhausted a 2 GB heap).
-         * A rerun of the batch starts from an empty work area.
-         */
-        private Dataset<Row> parseOnce(Dataset<Row> rows, String work) {
-            lake.storage().delete(work);
-            rows.write().parquet(work);
-            return spark.read().schema(rows.schema()).parquet(work);
         }
     }
 }

@@ -183,19 +183,27 @@ public final class ParseLanding {
                 StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints);
                 ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer,
                         LandingLayout.of(profile.sourceOrFiles()), settings.splitBytes());
-                try (WorkArea work = WorkArea.write(spark, lake.storage(), lake.parseWork(dataset, manifest.seq()),
-                        read.rows())) {
-                    Dataset<Row> parsed = work.rows();
-                    Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed) : parsed;
-                    StageCommit.Counts counts = commit.commit(positioned, settings.maxBadRatio(), progress);
-                    records = counts.records();
-                    redelivered = counts.redeliveredFiles().size();
-                    counts.redeliveredFiles().forEach((file, batch) -> notes.add("pending/" + file
-                            + " was already ingested by batch " + batch + "; moved without adding records"));
-                    counts.damagedFiles().forEach((file, damage) -> notes.add("pending/" + file + ": " + damage
-                            + "; the damaged part is in " + lake.quarantineTable(dataset)));
-                    files = new FileCounts(files.seen(), tasks.size() - redelivered, 0, files.skipped() + redelivered);
+                StageCommit.Counts counts;
+                if (StageFiles.applies(typer, read.split())) {
+                    try (StageFiles work = StageFiles.write(spark, lake, dataset, manifest,
+                            Instant.parse(manifest.startedAt()), read.rows())) {
+                        counts = commit.commit(work.rows(), settings.maxBadRatio(), progress, work);
+                    }
+                } else {
+                    try (WorkArea work = WorkArea.write(spark, lake.storage(), lake.parseWork(dataset,
+                            manifest.seq()), read.rows())) {
+                        Dataset<Row> parsed = work.rows();
+                        Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed) : parsed;
+                        counts = commit.commit(positioned, settings.maxBadRatio(), progress);
+                    }
                 }
+                records = counts.records();
+                redelivered = counts.redeliveredFiles().size();
+                counts.redeliveredFiles().forEach((file, batch) -> notes.add("pending/" + file
+                        + " was already ingested by batch " + batch + "; moved without adding records"));
+                counts.damagedFiles().forEach((file, damage) -> notes.add("pending/" + file + ": " + damage
+                        + "; the damaged part is in " + lake.quarantineTable(dataset)));
+                files = new FileCounts(files.seen(), tasks.size() - redelivered, 0, files.skipped() + redelivered);
             } else if (manifest.status() != BatchManifest.Status.PLANNED) {
                 files = new FileCounts(files.seen(), 0, 0, files.skipped());
             }

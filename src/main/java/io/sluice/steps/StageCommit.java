@@ -26,7 +26,6 @@ import java.util.function.Consumer;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -66,6 +65,15 @@ final class StageCommit {
     }
 
     Counts commit(Dataset<Row> parsed, Double maxBadRatio, Consumer<String> progress) {
+        return commit(parsed, maxBadRatio, progress, null);
+    }
+
+    /**
+     * Commits the batch whose rows are {@code parsed}. With {@code written}, the rows are those stage files, and
+     * the stage commit adds their files as they are, unless the batch re-delivers files (whose records must be left
+     * out): then the stage rows are written again as without it.
+     */
+    Counts commit(Dataset<Row> parsed, Double maxBadRatio, Consumer<String> progress, StageFiles written) {
         Instant ingestedAt = Instant.parse(manifest.startedAt());
         List<FileStats> stats = fileStats(parsed);
         Map<String, String> redelivered = redelivered(stats);
@@ -92,8 +100,12 @@ final class StageCommit {
 
         Dataset<Row> stageRows = new StageRows(spark, typer)
                 .toStage(usable.filter(col("_error").isNull()), StageRows.lineage(manifest, ingestedAt, List.of()));
-        DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS,
-                LakeLayout.txnAppId(ParseLanding.STEP, dataset), manifest.seq());
+        String appId = LakeLayout.txnAppId(ParseLanding.STEP, dataset);
+        if (written != null && redelivered.isEmpty()) {
+            written.commitOnce(spark, stageRows, manifest, appId);
+        } else {
+            DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS, appId, manifest.seq());
+        }
         checkpoints.reached("parse.stageCommitted");
         progress.accept("stage: " + valid + " records committed to " + lake.stageTable(dataset));
         if (bad > 0) {
@@ -112,22 +124,35 @@ final class StageCommit {
     private record FileStats(String path, String fingerprint, long valid, long bad, String damage) {
     }
 
-    /** One small row per file, the only thing brought to the driver. */
+    /**
+     * One small row per file, the only thing brought to the driver: record counts by a hash aggregation, then the
+     * few rows that carry a fingerprint or the damage of a file (a string maximum over every row would sort them).
+     */
     private static List<FileStats> fileStats(Dataset<Row> parsed) {
         Column damaged = ParsedRecords.isDamage(col("_error"));
+        Map<String, String[]> marks = new HashMap<>();
+        for (Row row : parsed.filter(col("_source_fingerprint").isNotNull().or(damaged))
+                .select(col("_source_file"), col("_source_fingerprint"), when(damaged, col("_error")))
+                .collectAsList()) {
+            String[] mark = marks.computeIfAbsent(row.getString(0), file -> new String[2]);
+            mark[0] = greater(mark[0], row.getString(1));
+            mark[1] = greater(mark[1], row.getString(2));
+        }
         List<Row> rows = parsed.groupBy("_source_file")
-                .agg(max("_source_fingerprint").as("fingerprint"),
-                        sum(when(col("_error").isNull().and(ParsedRecords.isRecord()), 1).otherwise(0)).as("valid"),
-                        sum(when(col("_error").isNotNull(), 1).otherwise(0)).as("bad"),
-                        max(when(damaged, col("_error"))).as("damage"))
-                .orderBy("_source_file")
+                .agg(sum(when(col("_error").isNull().and(ParsedRecords.isRecord()), 1L).otherwise(0L)).as("valid"),
+                        sum(when(col("_error").isNotNull(), 1L).otherwise(0L)).as("bad"))
                 .collectAsList();
         List<FileStats> stats = new ArrayList<>();
         for (Row row : rows) {
-            stats.add(new FileStats(row.getString(0), row.getString(1), row.getLong(2), row.getLong(3),
-                    row.getString(4)));
+            String[] mark = marks.getOrDefault(row.getString(0), new String[2]);
+            stats.add(new FileStats(row.getString(0), mark[0], row.getLong(1), row.getLong(2), mark[1]));
         }
+        stats.sort(java.util.Comparator.comparing(FileStats::path));
         return stats;
+    }
+
+    private static String greater(String a, String b) {
+        return a == null ? b : b == null || a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Files whose content an earlier batch, or an earlier file of this batch, already ingested. */

@@ -270,6 +270,12 @@ class PipelineTest {
         assertEquals(30, rows.size());
         assertEquals(38, SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count());
         assertEquals(3, SPARK.read().format("delta").load(lake.resolve("quarantine/events").toString()).count());
+        // Parse writes stage files once and commits them as they are; what the table does not reference is gone.
+        List<String> referenced = Stream.of(SPARK.read().format("delta").load(lake.resolve("stage/events")
+                .toString()).inputFiles()).map(f -> f.substring(f.indexOf("/stage/events/") + 14).replaceAll("date=[0-9-]+", "date=D")).sorted()
+                .toList();
+        assertEquals(referenced, files("stage/events").stream()
+                .filter(f -> f.endsWith(".parquet") && !f.startsWith("_") && !f.contains("/.")).toList());
         assertEquals(6, files("landing/processed").size());
         assertEquals(List.of(), files("landing/pending"));
     }

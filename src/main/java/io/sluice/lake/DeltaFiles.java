@@ -1,0 +1,139 @@
+package io.sluice.lake;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.storage.HadoopStorage;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaConfigs$;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.DeltaOperations;
+import org.apache.spark.sql.delta.OptimisticTransaction;
+import org.apache.spark.sql.delta.actions.Action;
+import org.apache.spark.sql.delta.actions.Action$;
+import org.apache.spark.sql.delta.actions.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import scala.Option;
+import scala.collection.JavaConverters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Commits Parquet files already written inside a Delta table's folder as one idempotent append: rows that a job
+ * wrote once, beside other output of the same pass, become table rows without being read and written again. The
+ * actions are built from their JSON form in the Delta protocol ({@code add}, {@code txn}), which every Delta
+ * version reads alike. Files the commit leaves out stay unreferenced, and {@code VACUUM} removes them.
+ */
+public final class DeltaFiles {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private DeltaFiles() {
+    }
+
+    /**
+     * A data file of the table.
+     *
+     * @param path     relative to the table's folder, as a URI path
+     * @param records  rows in the file
+     */
+    public record DataFile(String path, long size, long modifiedMillis, long records) {
+    }
+
+    /**
+     * Appends {@code files} to the Delta table at {@code table}, all in the partition {@code partitionValues}, each
+     * file's statistics saying that every row holds {@code constants} (column to value; lets readers skip files on
+     * them). Creates the table with {@code schema}, or adds the columns of {@code schema} it lacks, in the same
+     * commit. Does nothing and returns false when a commit with {@code appId} reached {@code version} before.
+     *
+     * @param schema the table's columns as the files hold them, partition columns included
+     * @throws IllegalStateException when the table's partitions or the type of one of its columns do not match
+     */
+    public static boolean appendOnce(SparkSession spark, String table, List<DataFile> files,
+                                     Map<String, String> partitionValues, Map<String, Object> constants,
+                                     StructType schema, String appId, long version) {
+        DeltaLog log = DeltaLog.forTable(spark, HadoopStorage.path(table));
+        OptimisticTransaction txn = log.startTransaction();
+        List<String> partitions = new ArrayList<>(partitionValues.keySet());
+        long now = System.currentTimeMillis();
+        if (txn.readVersion() < 0) {
+            ObjectNode metadata = JSON.createObjectNode();
+            metadata.put("id", UUID.randomUUID().toString());
+            metadata.putObject("format").put("provider", "parquet").putObject("options");
+            metadata.put("schemaString", schema.json());
+            partitions.forEach(metadata.putArray("partitionColumns")::add);
+            ObjectNode configuration = metadata.putObject("configuration");
+            JavaConverters.mapAsJavaMap(DeltaConfigs$.MODULE$.mergeGlobalConfigs(spark.sessionState().conf(),
+                    scala.collection.immutable.Map$.MODULE$.<String, String>empty(), Option.empty())).forEach(configuration::put);
+            metadata.put("createdTime", now);
+            txn.updateMetadataForNewTable((Metadata) action("metaData", metadata));
+        } else {
+            if (txn.txnVersion(appId) >= version) {
+                return false;
+            }
+            Metadata metadata = txn.metadata();
+            List<String> existing = JavaConverters.seqAsJavaList(metadata.partitionColumns());
+            if (!existing.equals(partitions)) {
+                throw new IllegalStateException(table + " is partitioned by " + existing + ", not by " + partitions);
+            }
+            StructType merged = metadata.schema();
+            for (StructField column : schema.fields()) {
+                if (!List.of(merged.fieldNames()).contains(column.name())) {
+                    merged = merged.add(column.name(), column.dataType(), true);
+                } else if (!merged.apply(column.name()).dataType().sameType(column.dataType())) {
+                    throw new IllegalStateException(table + " has column " + column.name() + " of type "
+                            + merged.apply(column.name()).dataType().simpleString() + ", the batch has "
+                            + column.dataType().simpleString());
+                }
+            }
+            if (merged.length() > metadata.schema().length()) {
+                txn.updateMetadata(metadata.copy(metadata.id(), metadata.name(), metadata.description(),
+                        metadata.format(), merged.json(), metadata.partitionColumns(), metadata.configuration(),
+                        metadata.createdTime()), false);
+            }
+        }
+        List<Action> actions = new ArrayList<>();
+        for (DataFile file : files) {
+            ObjectNode add = JSON.createObjectNode();
+            add.put("path", file.path());
+            ObjectNode values = add.putObject("partitionValues");
+            partitionValues.forEach(values::put);
+            add.put("size", file.size());
+            add.put("modificationTime", file.modifiedMillis());
+            add.put("dataChange", true);
+            add.put("stats", stats(file.records(), constants));
+            actions.add(action("add", add));
+        }
+        ObjectNode txnAction = JSON.createObjectNode();
+        txnAction.put("appId", appId);
+        txnAction.put("version", version);
+        txnAction.put("lastUpdated", now);
+        actions.add(action("txn", txnAction));
+        txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), new DeltaOperations.Write(SaveMode.Append,
+                Option.apply(JavaConverters.asScalaBuffer(partitions).toSeq()), Option.empty(), Option.empty()));
+        return true;
+    }
+
+    private static String stats(long records, Map<String, Object> constants) {
+        ObjectNode stats = JSON.createObjectNode();
+        stats.put("numRecords", records);
+        ObjectNode min = stats.putObject("minValues");
+        ObjectNode max = stats.putObject("maxValues");
+        ObjectNode nulls = stats.putObject("nullCount");
+        constants.forEach((column, value) -> {
+            min.putPOJO(column, value);
+            max.putPOJO(column, value);
+            nulls.put(column, records == 0 || value != null ? 0 : records);
+        });
+        return stats.toString();
+    }
+
+    private static Action action(String kind, ObjectNode body) {
+        ObjectNode wrapper = JSON.createObjectNode();
+        wrapper.set(kind, body);
+        return Action$.MODULE$.fromJson(wrapper.toString());
+    }
+}

@@ -1,0 +1,134 @@
+package io.sluice.lake;
+
+import io.sluice.SparkTestSession;
+import io.sluice.storage.HadoopStorage;
+import io.sluice.storage.StoredFile;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Files written inside a Delta table's folder become its rows in one idempotent commit. */
+class DeltaFilesTest {
+    private static final StructType ROWS = new StructType()
+            .add("id", DataTypes.StringType)
+            .add("amount", DataTypes.LongType)
+            .add("_batch_seq", DataTypes.LongType)
+            .add("extra_in_file_only", DataTypes.StringType);
+    private static final StructType TABLE = new StructType()
+            .add("id", DataTypes.StringType)
+            .add("amount", DataTypes.LongType)
+            .add("_batch_seq", DataTypes.LongType)
+            .add("day", DataTypes.StringType);
+
+    private final SparkSession spark = SparkTestSession.get();
+    private final HadoopStorage storage = new HadoopStorage(spark.sessionState().newHadoopConf());
+
+    /** Writes rows (id, amount) of batch {@code seq} as Parquet under {@code table/folder}; returns the files. */
+    private List<DeltaFiles.DataFile> write(Path table, String folder, long seq, String... ids) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            rows.add(RowFactory.create(ids[i], (long) i, seq, "not a column of the table"));
+        }
+        String dir = table.resolve(folder).toUri().toString();
+        spark.createDataFrame(rows, ROWS).repartition(2).write().parquet(dir);
+        List<DeltaFiles.DataFile> files = new ArrayList<>();
+        for (StoredFile file : storage.listFiles(dir)) {
+            if (!file.hidden() && file.relativePath().endsWith(".parquet")) {
+                long records = spark.read().parquet(file.uri()).count();
+                files.add(new DeltaFiles.DataFile(folder + "/" + file.relativePath(), file.size(),
+                        file.modifiedMillis(), records));
+            }
+        }
+        return files;
+    }
+
+    private static Map<String, String> day(String day) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("day", day);
+        return values;
+    }
+
+    @Test
+    void createsTheTableAddsTheFilesOnceAndKeepsTheirStatistics(@TempDir Path dir) throws Exception {
+        Path table = dir.resolve("t");
+        String uri = table.toUri().toString();
+        List<DeltaFiles.DataFile> first = write(table, "day=2026-12-01/batch-1", 1, "a", "b'c", "d\\e", "ü=%/");
+        assertTrue(DeltaFiles.appendOnce(spark, uri, first, day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE,
+                "writer", 1));
+        assertFalse(DeltaFiles.appendOnce(spark, uri, first, day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE,
+                "writer", 1), "a repeated commit of version 1 adds nothing");
+
+        Dataset<Row> read = spark.read().format("delta").load(uri);
+        assertEquals(TABLE, read.schema().asNullable());
+        assertEquals(List.of("a", "b'c", "d\\e", "ü=%/"), read.orderBy("id").select("id").as(
+                org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        assertEquals(4, read.filter(col("day").equalTo("2026-12-01")).count());
+
+        String log = Files.readString(table.resolve("_delta_log/00000000000000000000.json"));
+        assertTrue(log.contains("\\\"numRecords\\\""), log);
+        assertTrue(log.contains("\\\"minValues\\\":{\\\"_batch_seq\\\":1}"), log);
+        long records = spark.read().json(table.resolve("_delta_log/00000000000000000000.json").toString())
+                .filter(col("add").isNotNull()).select(org.apache.spark.sql.functions.get_json_object(
+                        col("add.stats"), "$.numRecords").cast("long")).as(org.apache.spark.sql.Encoders.LONG())
+                .collectAsList().stream().mapToLong(Long::longValue).sum();
+        assertEquals(4, records);
+    }
+
+    @Test
+    void addsTheColumnsATableLacksInTheSameCommit(@TempDir Path dir) {
+        Path table = dir.resolve("t");
+        String uri = table.toUri().toString();
+        spark.createDataFrame(List.of(RowFactory.create("old", "2026-11-30")), new StructType()
+                        .add("id", DataTypes.StringType).add("day", DataTypes.StringType))
+                .write().format("delta").partitionBy("day").mode(SaveMode.Append).save(uri);
+
+        List<DeltaFiles.DataFile> files = write(table, "day=2026-12-01/batch-7", 7, "new");
+        assertTrue(DeltaFiles.appendOnce(spark, uri, files, day("2026-12-01"), Map.of("_batch_seq", 7L), TABLE,
+                "writer", 7));
+
+        List<Row> rows = spark.read().format("delta").load(uri).orderBy("id")
+                .select("id", "amount", "_batch_seq", "day").collectAsList();
+        assertEquals(List.of(RowFactory.create("new", 0L, 7L, "2026-12-01"),
+                RowFactory.create("old", null, null, "2026-11-30")), rows);
+    }
+
+    @Test
+    void refusesATableOfOtherPartitionsOrColumnTypes(@TempDir Path dir) {
+        Path table = dir.resolve("t");
+        String uri = table.toUri().toString();
+        spark.createDataFrame(List.of(RowFactory.create("x", "2026-11-30", 1)), new StructType()
+                        .add("id", DataTypes.StringType).add("day", DataTypes.StringType)
+                        .add("amount", DataTypes.IntegerType))
+                .write().format("delta").partitionBy("day").mode(SaveMode.Append).save(uri);
+        List<DeltaFiles.DataFile> files = write(table, "day=2026-12-01/batch-1", 1, "y");
+
+        IllegalStateException types = assertThrows(IllegalStateException.class, () -> DeltaFiles.appendOnce(spark,
+                uri, files, day("2026-12-01"), Map.of(), TABLE, "writer", 1));
+        assertTrue(types.getMessage().contains("amount"), types.getMessage());
+        Map<String, String> other = new LinkedHashMap<>();
+        other.put("hour", "3");
+        IllegalStateException partitions = assertThrows(IllegalStateException.class, () -> DeltaFiles.appendOnce(
+                spark, uri, files, other, Map.of(), TABLE, "writer", 1));
+        assertTrue(partitions.getMessage().contains("partitioned by [day]"), partitions.getMessage());
+        assertEquals(1, spark.read().format("delta").load(uri).count());
+    }
+}

@@ -101,9 +101,18 @@ final class StageCommit {
         Dataset<Row> stageRows = new StageRows(spark, typer)
                 .toStage(usable.filter(col("_error").isNull()), StageRows.lineage(manifest, ingestedAt, List.of()));
         String appId = LakeLayout.txnAppId(ParseLanding.STEP, dataset);
+        boolean committed = false;
         if (written != null && redelivered.isEmpty()) {
-            written.commitOnce(spark, stageRows, manifest, appId);
-        } else {
+            try {
+                written.commitOnce(spark, stageRows, manifest, appId);
+                committed = true;
+            } catch (LinkageError e) {
+                // A Delta Lake other than the one this jar was built with: nothing was committed, write them again.
+                progress.accept("stage: this Delta Lake cannot take the batch's files as they are (" + e
+                        + "); writing its stage rows again");
+            }
+        }
+        if (!committed) {
             DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS, appId, manifest.seq());
         }
         checkpoints.reached("parse.stageCommitted");

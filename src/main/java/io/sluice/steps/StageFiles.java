@@ -63,9 +63,12 @@ final class StageFiles implements AutoCloseable {
         this.rows = rows;
     }
 
-    /** Whether a batch of {@code typer}'s records can be written this way. */
+    /**
+     * Whether a batch of {@code typer}'s records can be written this way: not on Databricks, whose Delta Lake is its
+     * own build (the commit uses Delta's transaction classes; elsewhere a mismatch falls back to a second pass).
+     */
     static boolean applies(RecordTyper typer, boolean split) {
-        return !typer.structures() && !split
+        return !typer.structures() && !split && System.getenv("DATABRICKS_RUNTIME_VERSION") == null
                 && typer.columnNames().stream().noneMatch(name -> name.equalsIgnoreCase(KIND));
     }
 

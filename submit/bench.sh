@@ -22,8 +22,9 @@
 # per event_id by row_number, Parquet partitioned like trusted; (2) sluice run (parse + distribute) of the same input
 # into an empty lake; (3) Spark's own JSON reader with the events schema given writing the files to Parquet, and
 # (4) sluice parse alone of the same files. Then sluice distribute of a further batch into an empty table, into the days365 table, and into
-# the --big-table table. Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to
-# <work>/results.md.
+# the --big-table table; into the last two also with a tenth as many re-sends of the table's own events (7% newer
+# versions that move to another day: submit/bench-resend.py). Prints wall time, records/s, MB/s, peak RSS, files
+# written and the ratios; also to <work>/results.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -38,7 +39,7 @@ memory=0
 memory_scale=1
 memory_cases=files,big,gzip
 
-usage() { sed -n '2,27s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
@@ -329,11 +330,22 @@ generate "$batch_input" "$batch" 4242 --days 365 --files 4
 batch_records=$(summary_value "$batch_input" records)
 batch_bytes=$(summary_value "$batch_input" bytes)
 
-# distribute_into NAME LAKE: parse the batch into LAKE, then measure its distribute (files: those it wrote).
+# Re-sends: a tenth of the batch again, as events the target table already holds (7% of them newer versions that
+# move to another day), the shape of a feed that re-delivers and corrects old events.
+resends=$(( batch / 10 > 0 ? batch / 10 : 1 ))
+# resend_of INPUT FILE: re-sends of events from INPUT (the input a table was built from) into FILE.
+resend_of() {
+  python3 submit/bench-resend.py "$1" "$2" "$resends" 0.07 4343 > "$logs/resend-$(basename "$2").log" \
+    || { cat "$logs/resend-$(basename "$2").log" >&2; fail "sampling re-sends from $1 failed"; }
+}
+
+# distribute_into NAME LAKE [FILE]: parse the batch (and FILE) into LAKE, then measure its distribute (files: those
+# it wrote).
 distribute_into() {
   local name=$1 lake=$2 marker=$work/$1.marker
   mkdir -p "$lake/landing/pending"
   cp "$batch_input"/* "$lake/landing/pending/"
+  [[ -z ${3:-} ]] || cp "$3" "$lake/landing/pending/"
   # shellcheck disable=SC2046
   submit/local.sh parse $(lake_options "$lake") > "$logs/parse-$name.log" 2>&1 \
     || { tail -25 "$logs/parse-$name.log" >&2; fail "parse of the batch for $name failed"; }
@@ -349,8 +361,13 @@ mkdir -p "$work/lake-empty" "$work/reports"
 distribute_into distribute-empty "$work/lake-empty"
 incremental=(distribute-empty)
 if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
+  rm -rf "$work/lake-days365-resend"
+  cp -r "$work/lake-days365" "$work/lake-days365-resend"
   distribute_into distribute-days365 "$work/lake-days365"
   incremental+=(distribute-days365)
+  resend_of "$work/input-days365" "$work/resend-days365.json"
+  distribute_into distribute-days365-resend "$work/lake-days365-resend" "$work/resend-days365.json"
+  incremental+=(distribute-days365-resend)
 fi
 if (( big_table > 0 )); then
   big=$work/lake-big-$big_table
@@ -367,6 +384,11 @@ if (( big_table > 0 )); then
   cp -r "$big" "$work/lake-big-run"
   distribute_into distribute-big "$work/lake-big-run"
   incremental+=(distribute-big)
+  rm -rf "$work/lake-big-run"
+  cp -r "$big" "$work/lake-big-run"
+  resend_of "$work/input-big" "$work/resend-big.json"
+  distribute_into distribute-big-resend "$work/lake-big-run" "$work/resend-big.json"
+  incremental+=(distribute-big-resend)
 fi
 
 # row NAME LABEL RECORDS BYTES: one line of the markdown table.
@@ -414,6 +436,12 @@ results=$work/results.md
     || row distribute-days365 "sluice distribute, batch into the days365 table" "$batch_records" "$batch_bytes"
   [[ -z ${wall[distribute-big]:-} ]] \
     || row distribute-big "sluice distribute, batch into the $big_table-event table" "$batch_records" "$batch_bytes"
+  [[ -z ${wall[distribute-days365-resend]:-} ]] \
+    || row distribute-days365-resend "sluice distribute, batch + $resends re-sends of its events into the days365 table" \
+      "$(( batch_records + resends ))" "$batch_bytes"
+  [[ -z ${wall[distribute-big-resend]:-} ]] \
+    || row distribute-big-resend "sluice distribute, batch + $resends re-sends of its events into the $big_table-event table" \
+      "$(( batch_records + resends ))" "$batch_bytes"
   echo
   echo "sluice run / plain Spark baseline, wall time (lower is better; the worst shape is the highest):"
   echo

@@ -184,9 +184,9 @@ public final class ParseLanding {
                 ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer,
                         LandingLayout.of(profile.sourceOrFiles()), settings.splitBytes());
                 StageCommit.Counts counts;
-                if (StageFiles.applies(typer, read.split())) {
+                if (StageFiles.applies(typer)) {
                     try (StageFiles work = StageFiles.write(spark, lake, dataset, manifest,
-                            Instant.parse(manifest.startedAt()), read.rows())) {
+                            Instant.parse(manifest.startedAt()), read)) {
                         counts = commit.commit(work.rows(), settings.maxBadRatio(), progress, work);
                     }
                 } else {

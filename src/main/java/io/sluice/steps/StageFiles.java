@@ -38,16 +38,20 @@ import static org.apache.spark.sql.functions.when;
  * {@link io.sluice.lake.WorkArea}; the stage commit then adds the usable records' files to the table as they are
  * ({@link DeltaFiles}) instead of reading and writing them again, which was as long as the parsing itself.
  *
- * <p>Used for flat profiles read without splits: a structured profile's stage columns come from the whole batch's
- * documents, and split files' positions are known only after every split was read, so those batches are written
- * to the stage table by a second pass as before. Each attempt writes its own folder
- * ({@code ingest_date=D/ingest_hour=H/sluice-batch-<seq>-<attempt>/}); closing deletes what the table does not
+ * <p>A file read in splits: the usable records of its first split go under {@code sluice_kind=stage/} too; those of
+ * the later splits, whose positions are relative to their split until every split was read, wait under
+ * {@code sluice_kind=shift/} and are written again with the file's positions ({@code sluice_kind=shifted/}) before
+ * the commit, which adds both folders' files. Not used for a structured profile, whose stage columns come from the
+ * whole batch's documents: that batch is written to the stage table by a second pass. Each attempt writes its own
+ * folder ({@code ingest_date=D/ingest_hour=H/sluice-batch-<seq>-<attempt>/}); closing deletes what the table does not
  * reference, and {@code VACUUM} removes what a killed attempt left.
  */
 final class StageFiles implements AutoCloseable {
-    /** The partition column of the folder: {@code stage} or {@code rest}. */
+    /** The partition column of the folder: {@code stage}, {@code shift}, {@code shifted} or {@code rest}. */
     static final String KIND = "sluice_kind";
     private static final String STAGE = "stage";
+    private static final String SHIFT = "shift";
+    private static final String SHIFTED = "shifted";
 
     private final Storage storage;
     private final String tablePath;
@@ -67,14 +71,15 @@ final class StageFiles implements AutoCloseable {
      * Whether a batch of {@code typer}'s records can be written this way: not on Databricks, whose Delta Lake is its
      * own build (the commit uses Delta's transaction classes; elsewhere a mismatch falls back to a second pass).
      */
-    static boolean applies(RecordTyper typer, boolean split) {
-        return !typer.structures() && !split && System.getenv("DATABRICKS_RUNTIME_VERSION") == null
+    static boolean applies(RecordTyper typer) {
+        return !typer.structures() && System.getenv("DATABRICKS_RUNTIME_VERSION") == null
                 && typer.columnNames().stream().noneMatch(name -> name.equalsIgnoreCase(KIND));
     }
 
     /** Writes {@code parsed}, with the batch's lineage columns, into a new folder of the stage table. */
     static StageFiles write(SparkSession spark, LakeLayout lake, String dataset, BatchManifest manifest,
-                            Instant ingestedAt, Dataset<Row> parsed) {
+                            Instant ingestedAt, ParsedRecords.Read read) {
+        Dataset<Row> parsed = read.rows();
         Storage storage = lake.storage();
         String table = lake.stageTable(dataset);
         String partition = "ingest_date=" + manifest.date() + "/ingest_hour=" + manifest.hour();
@@ -83,6 +88,7 @@ final class StageFiles implements AutoCloseable {
         for (String earlier : storage.listDirectories(storage.resolve(table, partition))) {
             if (earlier.startsWith(prefix)) {
                 storage.delete(storage.resolve(table, partition + "/" + earlier + "/" + KIND + "=rest"));
+                storage.delete(storage.resolve(table, partition + "/" + earlier + "/" + KIND + "=" + SHIFT));
             }
         }
         String relative = partition + "/" + prefix + UUID.randomUUID().toString().substring(0, 8);
@@ -97,8 +103,10 @@ final class StageFiles implements AutoCloseable {
                 select.add(value.as(name));
             }
         });
-        select.add(when(col("_error").isNull().and(ParsedRecords.isRecord()), lit(STAGE)).otherwise(lit("rest"))
-                .as(KIND));
+        // A split after a file's first holds positions relative to itself until every split was read: its usable
+        // records wait under SHIFT, and are written again with the file's positions before the commit.
+        select.add(when(col("_error").isNull().and(ParsedRecords.isRecord()),
+                when(col("_split").gt(0), lit(SHIFT)).otherwise(lit(STAGE))).otherwise(lit("rest")).as(KIND));
         Dataset<Row> rows = parsed.select(select.toArray(Column[]::new));
         try {
             // Two outputs of one pass, each task keeping both open: no sort of the batch by the partition column
@@ -110,7 +118,8 @@ final class StageFiles implements AutoCloseable {
             storage.delete(folder);
             throw e;
         }
-        return new StageFiles(storage, table, relative, spark.read().schema(rows.schema()).parquet(folder));
+        Dataset<Row> stored = spark.read().schema(rows.schema()).parquet(folder);
+        return new StageFiles(storage, table, relative, read.split() ? ParsedRecords.positioned(stored) : stored);
     }
 
     /** The stored rows, with {@value #KIND}; valid until {@link #close}. */
@@ -126,11 +135,20 @@ final class StageFiles implements AutoCloseable {
     void commitOnce(SparkSession spark, Dataset<Row> stageRows, BatchManifest manifest, String appId) {
         Configuration conf = spark.sessionState().newHadoopConf();
         List<DeltaFiles.DataFile> files = new ArrayList<>();
-        String stageFolder = relative + "/" + KIND + "=" + STAGE;
-        for (StoredFile file : storage.listFiles(storage.resolve(tablePath, stageFolder))) {
-            if (!file.hidden() && file.relativePath().endsWith(".parquet")) {
-                files.add(new DeltaFiles.DataFile(stageFolder + "/" + file.relativePath(), file.size(),
-                        file.modifiedMillis(), records(file.uri(), conf)));
+        String shifted = storage.resolve(tablePath, relative + "/" + KIND + "=" + SHIFTED);
+        storage.delete(shifted);
+        Dataset<Row> waiting = rows.filter(col(KIND).equalTo(SHIFT)).drop(KIND);
+        if (storage.listFiles(storage.resolve(tablePath, relative + "/" + KIND + "=" + SHIFT)).stream()
+                .anyMatch(file -> !file.hidden() && file.relativePath().endsWith(".parquet"))) {
+            waiting.write().parquet(shifted);
+        }
+        for (String kind : List.of(STAGE, SHIFTED)) {
+            String folder = relative + "/" + KIND + "=" + kind;
+            for (StoredFile file : storage.listFiles(storage.resolve(tablePath, folder))) {
+                if (!file.hidden() && file.relativePath().endsWith(".parquet")) {
+                    files.add(new DeltaFiles.DataFile(folder + "/" + file.relativePath(), file.size(),
+                            file.modifiedMillis(), records(file.uri(), conf)));
+                }
             }
         }
         Map<String, String> partitionValues = new LinkedHashMap<>();
@@ -154,6 +172,8 @@ final class StageFiles implements AutoCloseable {
         String folder = storage.resolve(tablePath, relative);
         if (committed) {
             storage.delete(storage.resolve(folder, KIND + "=rest"));
+            storage.delete(storage.resolve(folder, KIND + "=" + SHIFT));
+            storage.delete(storage.resolve(folder, KIND + "=" + SHIFTED + "/_SUCCESS"));
             storage.delete(storage.resolve(folder, "_SUCCESS"));
         } else {
             storage.delete(folder);

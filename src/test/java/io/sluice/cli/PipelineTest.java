@@ -515,6 +515,12 @@ class PipelineTest {
             }
         }
         assertEquals(expected, stage);
+        // The later splits' records were written again with the file's positions; what they were first is gone.
+        List<String> stageFiles = files("stage/events").stream()
+                .filter(f -> f.endsWith(".parquet") && !f.contains("/.") && !f.startsWith("_")).toList();
+        assertTrue(stageFiles.stream().anyMatch(f -> f.contains("/sluice_kind=shifted/")), stageFiles.toString());
+        assertTrue(stageFiles.stream().allMatch(f -> f.contains("/sluice_kind=stage/")
+                || f.contains("/sluice_kind=shifted/")), stageFiles.toString());
         List<String> quarantined = SPARK.read().format("delta").load(lake.resolve("quarantine/events").toString())
                 .selectExpr("concat(source_file, ':', record_index, '@', record_line, ' ', reason)").orderBy("record_line")
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();

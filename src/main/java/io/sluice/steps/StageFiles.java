@@ -109,8 +109,8 @@ final class StageFiles implements AutoCloseable {
                 when(col("_split").gt(0), lit(SHIFT)).otherwise(lit(STAGE))).otherwise(lit("rest")).as(KIND));
         Dataset<Row> rows = parsed.select(select.toArray(Column[]::new));
         try {
-            // Two outputs of one pass, each task keeping both open: no sort of the batch by the partition column
-            // (with a limit of 2 open writers Spark 3.5 still fell back to sorting).
+            // Up to three outputs of one pass, each task keeping them open: no sort of the batch by the partition
+            // column (with a limit of 2 open writers and two outputs, Spark 3.5 still fell back to sorting).
             SessionConf.run(spark, Map.of("spark.sql.optimizer.plannedWrite.enabled", "false",
                     "spark.sql.maxConcurrentOutputFileWriters", "4"),
                     () -> rows.write().partitionBy(KIND).parquet(folder));

@@ -280,6 +280,39 @@ class PipelineTest {
         assertEquals(List.of(), files("landing/pending"));
     }
 
+    @Test
+    void aRerunDeletesWhatAKilledAttemptLeftBesideItsStageFilesAndCommitsItsOwn() throws IOException {
+        deliverBacklog(2);
+        Checkpoints crash = name -> {
+            if (name.equals("parse.planned")) {
+                throw new SimulatedCrash(name);
+            }
+        };
+        assertEquals(1, sluice(crash, "parse"));
+        String manifest;
+        try (Stream<Path> found = Files.list(lake.resolve("stage/_sluice/events/batches"))) {
+            manifest = Files.readString(found.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow());
+        }
+        String startedAt = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest).get("startedAt").asText();
+        java.time.ZonedDateTime planned = java.time.Instant.parse(startedAt).atZone(java.time.ZoneOffset.UTC);
+        // What a kill during the first attempt's commit would leave in the table's folder.
+        Path killed = lake.resolve("stage/events/ingest_date=" + planned.toLocalDate() + "/ingest_hour="
+                + planned.getHour() + "/sluice-batch-1-0badf00d");
+        for (String kind : List.of("rest", "shift", "stage")) {
+            Files.createDirectories(killed.resolve("sluice_kind=" + kind));
+            Files.writeString(killed.resolve("sluice_kind=" + kind + "/part-00000.parquet"), "not parquet");
+        }
+
+        assertEquals(0, sluice("parse"), err);
+
+        assertEquals(false, Files.exists(killed.resolve("sluice_kind=rest")));
+        assertEquals(false, Files.exists(killed.resolve("sluice_kind=shift")));
+        assertTrue(Files.exists(killed.resolve("sluice_kind=stage/part-00000.parquet")),
+                "stage files of another attempt may be the committed ones: VACUUM decides");
+        assertEquals(List.of("f1-1 | part-1.json | 1", "f1-2 | part-1.json | 1", "f2-1 | part-2.json | 1",
+                "f2-2 | part-2.json | 1"), stageRows());
+    }
+
     private void deliverBacklog(int files) throws IOException {
         for (int f = 1; f <= files; f++) {
             StringBuilder text = new StringBuilder();

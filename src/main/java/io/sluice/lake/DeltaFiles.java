@@ -25,8 +25,10 @@ import java.util.UUID;
 /**
  * Commits Parquet files already written inside a Delta table's folder as one idempotent append: rows that a job
  * wrote once, beside other output of the same pass, become table rows without being read and written again. The
- * actions are built from their JSON form in the Delta protocol ({@code add}, {@code txn}), which every Delta
- * version reads alike. Files the commit leaves out stay unreferenced, and {@code VACUUM} removes them.
+ * actions are built from their JSON form in the Delta protocol ({@code add}, {@code txn}, {@code metaData}); the
+ * transaction is Delta's own ({@code DeltaLog}, {@code OptimisticTransaction}), so a Delta build whose classes differ
+ * from this jar's fails with a {@link LinkageError} before anything is committed. Files the commit leaves out stay
+ * unreferenced, and {@code VACUUM} removes them.
  */
 public final class DeltaFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,8 +68,10 @@ public final class DeltaFiles {
             metadata.put("schemaString", schema.json());
             partitions.forEach(metadata.putArray("partitionColumns")::add);
             ObjectNode configuration = metadata.putObject("configuration");
-            JavaConverters.mapAsJavaMap(DeltaConfigs$.MODULE$.mergeGlobalConfigs(spark.sessionState().conf(),
-                    scala.collection.immutable.Map$.MODULE$.<String, String>empty(), Option.empty())).forEach(configuration::put);
+            // Table properties the session gives every new table (spark.databricks.delta.properties.defaults.*).
+            scala.collection.immutable.Map<String, String> defaults = DeltaConfigs$.MODULE$.mergeGlobalConfigs(
+                    spark.sessionState().conf(), scala.collection.immutable.Map$.MODULE$.empty(), Option.empty());
+            JavaConverters.mapAsJavaMap(defaults).forEach(configuration::put);
             metadata.put("createdTime", now);
             txn.updateMetadataForNewTable((Metadata) action("metaData", metadata));
         } else {

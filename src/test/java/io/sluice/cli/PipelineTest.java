@@ -54,6 +54,15 @@ class PipelineTest {
         Files.createDirectories(lake.resolve("landing/pending"));
     }
 
+    /** Checkpoints that crash at {@code point}, as a kill there would. */
+    private static Checkpoints crashAt(String point) {
+        return name -> {
+            if (name.equals(point)) {
+                throw new SimulatedCrash(name);
+            }
+        };
+    }
+
     private int sluice(Checkpoints checkpoints, String... args) {
         StringWriter outText = new StringWriter();
         StringWriter errText = new StringWriter();
@@ -256,11 +265,7 @@ class PipelineTest {
             "parse.firstMoved", "distribute.trustedCommitted", "distribute.consumedRecorded"})
     void aCrashAnywhereThenARerunEndsExactlyLikeACleanRun(String point) throws IOException {
         deliver(Path.of("sample-data/events"));
-        Checkpoints crash = name -> {
-            if (name.equals(point)) {
-                throw new SimulatedCrash(name);
-            }
-        };
+        Checkpoints crash = crashAt(point);
         assertEquals(1, sluice(crash, "run"));
         assertTrue(err.contains("simulated crash at " + point), err);
 
@@ -283,11 +288,7 @@ class PipelineTest {
     @Test
     void aRerunDeletesWhatAKilledAttemptLeftBesideItsStageFilesAndCommitsItsOwn() throws IOException {
         deliverBacklog(2);
-        Checkpoints crash = name -> {
-            if (name.equals("parse.planned")) {
-                throw new SimulatedCrash(name);
-            }
-        };
+        Checkpoints crash = crashAt("parse.planned");
         assertEquals(1, sluice(crash, "parse"));
         String manifest;
         try (Stream<Path> found = Files.list(lake.resolve("stage/_sluice/events/batches"))) {
@@ -424,11 +425,7 @@ class PipelineTest {
     @Test
     void aKillAfterTheFirstOfManyConcurrentMovesThenARerunMovesTheRestExactlyOnce() throws IOException {
         deliverBacklog(40);
-        Checkpoints crash = name -> {
-            if (name.equals("parse.firstMoved")) {
-                throw new SimulatedCrash(name);
-            }
-        };
+        Checkpoints crash = crashAt("parse.firstMoved");
 
         assertEquals(1, sluice(crash, "parse", "--move-concurrency", "4"));
 

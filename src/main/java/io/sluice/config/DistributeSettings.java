@@ -8,8 +8,11 @@ import java.time.Duration;
  * @param stageRetention how long distributed stage data is kept for replay (ISO-8601; PT0S deletes it at once)
  * @param targetFileSizeMb size a partition's file may reach before the batch splits it
  * @param deletionVectors let MERGE mark replaced rows instead of rewriting files (Delta readers 3+)
+ * @param keyIndex keep the trusted table's key columns in a compact Delta table beside it and classify batches
+ *                 against that (Delta tables only)
  */
-public record DistributeSettings(String stageRetention, Integer targetFileSizeMb, Boolean deletionVectors) {
+public record DistributeSettings(String stageRetention, Integer targetFileSizeMb, Boolean deletionVectors,
+                                 Boolean keyIndex) {
 
     /** Default of {@link #stageRetention}: keep a week for replay. */
     public static final String STAGE_RETENTION_DEFAULT = "P7D";
@@ -20,6 +23,7 @@ public record DistributeSettings(String stageRetention, Integer targetFileSizeMb
         stageRetention = stageRetention == null ? STAGE_RETENTION_DEFAULT : stageRetention;
         targetFileSizeMb = targetFileSizeMb == null ? TARGET_FILE_SIZE_MB_DEFAULT : targetFileSizeMb;
         deletionVectors = deletionVectors == null ? Boolean.TRUE : deletionVectors;
+        keyIndex = keyIndex == null ? Boolean.TRUE : keyIndex;
     }
 
     public Duration stageRetentionDuration() {

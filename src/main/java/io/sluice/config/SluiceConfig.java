@@ -24,7 +24,7 @@ public record SluiceConfig(
     public SluiceConfig {
         spark = spark == null ? new LinkedHashMap<>() : spark;
         parse = parse == null ? new ParseSettings(null, null) : parse;
-        distribute = distribute == null ? new DistributeSettings(null, null, null) : distribute;
+        distribute = distribute == null ? new DistributeSettings(null, null, null, null) : distribute;
         maintain = maintain == null ? new MaintainSettings(null) : maintain;
         datasets = datasets == null ? new LinkedHashMap<>() : datasets;
     }

@@ -5,6 +5,7 @@ import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.CommitInfo;
+import org.apache.spark.sql.delta.actions.FileAction;
 import org.apache.spark.sql.delta.actions.SetTransaction;
 import scala.Option;
 import scala.Tuple2;
@@ -56,9 +57,11 @@ public final class DeltaMetadata {
      *
      * @param txns transaction (app id to version) the commit carried
      * @param metrics Delta's operation metrics
+     * @param dataChange whether it added or removed rows: a file action marked {@code dataChange} (a compaction's
+     *                   are not)
      */
     public record Commit(long version, Instant at, String operation, Map<String, Long> txns,
-                         Map<String, String> metrics) {
+                         Map<String, String> metrics, boolean dataChange) {
     }
 
     /** The commits from {@code fromVersion} to the latest, oldest first; commits the log no longer holds are skipped. */
@@ -73,6 +76,7 @@ public final class DeltaMetadata {
             String operation = "";
             Map<String, Long> txns = new java.util.LinkedHashMap<>();
             Map<String, String> metrics = Map.of();
+            boolean dataChange = false;
             for (Action action : JavaConverters.seqAsJavaList(change._2())) {
                 if (action instanceof CommitInfo info) {
                     at = Instant.ofEpochMilli(info.timestamp().getTime());
@@ -82,9 +86,11 @@ public final class DeltaMetadata {
                     }
                 } else if (action instanceof SetTransaction txn) {
                     txns.put(txn.appId(), txn.version());
+                } else if (action instanceof FileAction file && file.dataChange()) {
+                    dataChange = true;
                 }
             }
-            commits.add(new Commit(version, at, operation, txns, metrics));
+            commits.add(new Commit(version, at, operation, txns, metrics, dataChange));
         }
         return commits;
     }
@@ -93,6 +99,6 @@ public final class DeltaMetadata {
     public Commit latestCommit() {
         List<Commit> commits = commitsFrom(version());
         return commits.isEmpty() ? new Commit(version(), Instant.ofEpochMilli(snapshot.timestamp()), "", Map.of(),
-                Map.of()) : commits.get(commits.size() - 1);
+                Map.of(), true) : commits.get(commits.size() - 1);
     }
 }

@@ -45,6 +45,11 @@ public record LakeLayout(Zones zones, Storage storage) {
         return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/consumed");
     }
 
+    /** The trusted table's key index (distribute's classification reads it instead of the table). */
+    public String keyIndex(String table) {
+        return storage.resolve(zones.trusted(), "_sluice/" + table + "/key-index");
+    }
+
     public String distributeLock(String dataset) {
         return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/distribute.lock");
     }

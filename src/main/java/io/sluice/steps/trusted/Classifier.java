@@ -70,6 +70,9 @@ final class Classifier {
             }
             candidates = keys.join(broadcast(wanted), same, "left_semi");
         }
+        if (List.of(keys.columns()).contains(KeyIndex.WRITTEN_IN)) {
+            candidates = KeyIndex.latestPerKey(candidates, match.stream().map(k -> TableShape.THEIRS + k).toList());
+        }
         Column on = lit(true);
         for (String k : match) {
             on = on.and(deduped.col(quoted(k)).eqNullSafe(candidates.col(TableShape.THEIRS + k)));

@@ -3,6 +3,7 @@ package io.sluice.steps.trusted;
 import io.delta.tables.DeltaTable;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.DistributeSettings;
+import io.sluice.lake.DeltaMetadata;
 import io.sluice.lake.LakeLayout;
 import io.sluice.report.Failures;
 import io.sluice.storage.StoredFile;
@@ -135,16 +136,39 @@ public final class TrustedWrite {
                 return new Result(classification.counts(), classification.landed());
             }
         }
-        Optional<Dataset<Row>> tableKeys = delta
-                ? Optional.of(shape.tableKeys(spark.read().format("delta").load(path))) : Optional.empty();
+        Optional<DeltaMetadata> before = delta ? DeltaMetadata.read(spark, path) : Optional.empty();
+        KeyIndex index = settings.keyIndex() ? new KeyIndex(spark, shape, lake.keyIndex(table), path) : null;
+        Optional<Dataset<Row>> indexed = index == null || before.isEmpty() ? Optional.empty()
+                : index.current(before.get());
+        Optional<Dataset<Row>> tableKeys = delta ? Optional.of(indexed.orElseGet(() -> shape.tableKeys(
+                spark.read().format("delta").load(path)))) : Optional.empty();
         DeltaTableWriter writer = new DeltaTableWriter(spark, shape, path, settings.deletionVectors(), rowsPerFile);
-        try (Classification classification = labelled("classify against the table",
-                () -> classifier.classify(deduped, tableKeys, List.of()))) {
+        try (Classification classification = labelled("classify against the " + (indexed.isPresent()
+                ? "table's key index" : "table"), () -> classifier.classify(deduped, tableKeys, List.of()))) {
             announce(classification, path);
             Optional<DeltaTableWriter.Txn> txn = txnVersion.map(v -> new DeltaTableWriter.Txn(
                     LakeLayout.txnAppId(step, table), v));
             labelled("write the trusted table", () -> writer.write(classification, delta, txn));
+            if (index != null && (delta || classification.counts().written() > 0)) {
+                Optional<Dataset<Row>> written = classification.counts().written() == 0 ? Optional.empty()
+                        : Optional.of(classification.written().select(shape.outputColumns(classification.rows())));
+                keepIndex(index, before.map(DeltaMetadata::version).orElse(-1L), indexed.isPresent(), written);
+            }
             return new Result(classification.counts(), classification.landed());
+        }
+    }
+
+    /**
+     * Brings the key index up to the write. The table's commit is done: a failure here leaves the index behind the
+     * table, which the next write sees (it classifies against the table, then builds the index again), so it is
+     * reported, not thrown.
+     */
+    private void keepIndex(KeyIndex index, long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written) {
+        try {
+            progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, written)));
+        } catch (RuntimeException e) {
+            progress.accept("key index: not kept up to this write (" + e.getMessage() + "); the next distribute"
+                    + " classifies against the table and builds it again");
         }
     }
 

@@ -1,0 +1,192 @@
+package io.sluice.steps.trusted;
+
+import io.sluice.lake.DeltaMetadata;
+import io.sluice.lake.SessionConf;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.struct;
+
+/**
+ * The columns {@link Classifier} reads of a Delta trusted table (keys, version, payload hash, ingestion order,
+ * partition values), kept beside it as a Delta table of few large files: classifying a batch reads those instead of
+ * every file of the table, whose partitions make its files many and small (at 20M rows in 5,900 partitions, 6,258
+ * files). The cost stays proportional to the table's rows, with a smaller constant; see the README's design section.
+ *
+ * <p>The index says which version of the table it reflects in a Delta transaction of its own, under an app id that
+ * names the table's id (a table dropped and created again is another table). It is used only when the table's
+ * commits since that version changed no rows (a compaction or VACUUM changes none); otherwise the batch is
+ * classified against the table itself and the index is built again from it after the write. After a write it
+ * reflects, the written rows are appended, each with the table version that wrote it, and a key's row is the one
+ * of the latest version. A run killed between the table's commit and the index's leaves the index a version
+ * behind, which the next run sees and mends.
+ */
+final class KeyIndex {
+    /** Column of the index: the version of the table whose commit wrote the row. */
+    static final String WRITTEN_IN = "_index_written_in";
+    private static final String APP_ID_PREFIX = "sluice-key-index-";
+    private static final long ROWS_PER_FILE = 4_000_000;
+    /** Appends are small: Delta compacts them once a few dozen pile up (a post-commit hook of the append). */
+    private static final Map<String, String> NEW_INDEX_PROPERTIES = Map.of(
+            "spark.databricks.delta.properties.defaults.autoOptimize.autoCompact", "true",
+            "spark.databricks.delta.properties.defaults.enableDeletionVectors", "false",
+            "spark.databricks.delta.properties.defaults.enableChangeDataFeed", "false");
+
+    private final SparkSession spark;
+    private final TableShape shape;
+    private final String path;
+    private final String table;
+
+    /**
+     * @param path where the index is kept
+     * @param table the trusted table it indexes
+     */
+    KeyIndex(SparkSession spark, TableShape shape, String path, String table) {
+        this.spark = requireNonNull(spark, "spark is null");
+        this.shape = requireNonNull(shape, "shape is null");
+        this.path = requireNonNull(path, "path is null");
+        this.table = requireNonNull(table, "table is null");
+    }
+
+    /**
+     * The index's rows, shaped as {@link TableShape#tableKeys} plus {@value #WRITTEN_IN}, when it reflects the table
+     * as of {@code tableVersion}; empty when it does not (missing, behind a change of rows, of other columns).
+     */
+    Optional<Dataset<Row>> current(DeltaMetadata trusted) {
+        Optional<DeltaMetadata> index = DeltaMetadata.read(spark, path);
+        if (index.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Long> reflected = index.get().txnVersion(appId(trusted));
+        if (reflected.isEmpty() || reflected.get() > trusted.version()
+                || !unchangedSince(trusted, reflected.get(), trusted.version())) {
+            return Optional.empty();
+        }
+        Dataset<Row> rows = spark.read().format("delta").load(path);
+        if (!sameColumns(rows.schema(), expectedSchema(trusted.version()))) {
+            return Optional.empty();
+        }
+        return Optional.of(rows);
+    }
+
+    /**
+     * Keeps the index after a write: appends {@code written} (rows shaped as the table's) when the index reflected the
+     * table as of {@code readVersion} and the only change of rows since is that write; otherwise builds it again
+     * from the table.
+     *
+     * @param readVersion the table's version the batch was classified against; -1 when it did not exist
+     * @param wasCurrent whether the index reflected the table at {@code readVersion}
+     * @param written the rows the write committed; empty when it wrote none
+     * @return what was done, for the step's progress
+     */
+    String update(long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written) {
+        DeltaMetadata trusted = DeltaMetadata.read(spark, table).orElseThrow(() -> new IllegalStateException(
+                "the trusted table " + table + " has no Delta log after the write"));
+        long latest = trusted.version();
+        if (wasCurrent || readVersion < 0) {
+            List<DeltaMetadata.Commit> commits = commitsBetween(trusted, readVersion + 1, latest);
+            long changes = commits.stream().filter(DeltaMetadata.Commit::dataChange).count();
+            if (commits.size() == latest - readVersion && changes == (written.isPresent() ? 1 : 0)) {
+                if (written.isEmpty()) {
+                    return "key index: nothing to add";
+                }
+                long writtenIn = commits.stream().filter(DeltaMetadata.Commit::dataChange).findFirst()
+                        .orElseThrow().version();
+                Dataset<Row> rows = shape.tableKeys(written.get()).withColumn(WRITTEN_IN, lit(writtenIn));
+                write(rows, readVersion < 0 ? SaveMode.Overwrite : SaveMode.Append, trusted, latest,
+                        Math.max(1, rows.count() / ROWS_PER_FILE));
+                return "key index: added the written rows (table version " + writtenIn + ")";
+            }
+        }
+        Dataset<Row> all = spark.read().format("delta").option("versionAsOf", latest).load(table);
+        long rows = all.count();
+        write(shape.tableKeys(all).withColumn(WRITTEN_IN, lit(latest)), SaveMode.Overwrite, trusted, latest,
+                Math.max(spark.sparkContext().defaultParallelism(), rows / ROWS_PER_FILE));
+        return "key index: built from the table's " + rows + " rows (table version " + latest + ")";
+    }
+
+    /** Of the index rows of one key, the one written latest. */
+    static Dataset<Row> latestPerKey(Dataset<Row> rows, List<String> keyColumns) {
+        Column[] groups = keyColumns.stream().map(KeyIndex::column).toArray(Column[]::new);
+        List<Column> others = new ArrayList<>();
+        for (String name : rows.columns()) {
+            if (!keyColumns.contains(name)) {
+                others.add(column(name));
+            }
+        }
+        List<Column> out = new ArrayList<>(List.of(groups));
+        for (String name : rows.columns()) {
+            if (!keyColumns.contains(name) && !name.equals(WRITTEN_IN)) {
+                out.add(col("_latest").getField(name).as(name));
+            }
+        }
+        return rows.groupBy(groups)
+                .agg(max_by(struct(others.toArray(Column[]::new)), col(WRITTEN_IN)).as("_latest"))
+                .select(out.toArray(Column[]::new));
+    }
+
+    private void write(Dataset<Row> rows, SaveMode mode, DeltaMetadata trusted, long reflects, long files) {
+        Dataset<Row> shaped = mode == SaveMode.Overwrite ? rows.repartition((int) Math.min(Integer.MAX_VALUE, files))
+                : rows.coalesce((int) Math.min(Integer.MAX_VALUE, files));
+        SessionConf.run(spark, NEW_INDEX_PROPERTIES, () -> shaped.write().format("delta").mode(mode)
+                .option("txnAppId", appId(trusted))
+                .option("txnVersion", reflects)
+                .option("overwriteSchema", Boolean.toString(mode == SaveMode.Overwrite))
+                .save(path));
+    }
+
+    /** Whether the table's commits after {@code from} up to {@code to} are all there and none changed rows. */
+    private static boolean unchangedSince(DeltaMetadata trusted, long from, long to) {
+        List<DeltaMetadata.Commit> commits = commitsBetween(trusted, from + 1, to);
+        return commits.size() == to - from && commits.stream().noneMatch(DeltaMetadata.Commit::dataChange);
+    }
+
+    /** The commits of versions {@code from} to {@code to}, those the log still holds. */
+    private static List<DeltaMetadata.Commit> commitsBetween(DeltaMetadata trusted, long from, long to) {
+        if (from > to) {
+            return List.of();
+        }
+        return trusted.commitsFrom(from).stream().filter(c -> c.version() >= from && c.version() <= to).toList();
+    }
+
+    private StructType expectedSchema(long version) {
+        return shape.tableKeys(spark.read().format("delta").option("versionAsOf", version).load(table))
+                .withColumn(WRITTEN_IN, lit(0L)).schema();
+    }
+
+    private static boolean sameColumns(StructType a, StructType b) {
+        if (a.fields().length != b.fields().length) {
+            return false;
+        }
+        for (int i = 0; i < a.fields().length; i++) {
+            StructField x = a.fields()[i];
+            StructField y = b.fields()[i];
+            if (!x.name().equals(y.name()) || !x.dataType().sameType(y.dataType())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String appId(DeltaMetadata trusted) {
+        return APP_ID_PREFIX + trusted.snapshot().metadata().id();
+    }
+
+    private static Column column(String name) {
+        return col("`" + name.replace("`", "``") + "`");
+    }
+}

@@ -1,0 +1,138 @@
+package io.sluice.cli;
+
+import io.delta.tables.DeltaTable;
+import io.sluice.SparkTestSession;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The trusted table's key index: batches classified against it end exactly as batches classified against the table,
+ * and a change of the table's rows made outside {@code distribute} is seen, never classified against a stale index.
+ */
+class KeyIndexTest {
+    private static final SparkSession SPARK = SparkTestSession.get();
+    private static final String EVENT = "{\"event_id\":\"%s\",\"timestamp\":\"%s\",\"domain\":\"%s\",\"event_type\":"
+            + "\"%s\",\"data\":{\"n\":\"%s\"}}\n";
+    private static final List<String> VALUES = List.of("o'brien", "x\\y", "a/b", "100%", "k=v", "zürich", "plain");
+
+    @TempDir
+    Path dir;
+
+    /** Event {@code i}: its id, and a type and domain from hostile values, at {@code day} of May 2024. */
+    private static String event(int i, int day, int hour, String note) {
+        return EVENT.formatted(json("e" + i + VALUES.get(i % VALUES.size())),
+                "2024-05-%02dT%02d:00:00Z".formatted(day, hour), json(VALUES.get((i + 1) % VALUES.size())),
+                json(VALUES.get((i + 2) % VALUES.size())), json(note));
+    }
+
+    /** {@code value} as the inside of a JSON string. */
+    private static String json(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private static void deliver(SluiceCli sluice, String name, String lines) throws IOException {
+        Path pending = sluice.zone("landing/pending");
+        Files.createDirectories(pending);
+        Files.writeString(pending.resolve(name), lines);
+    }
+
+    private static List<String> rows(SluiceCli sluice) {
+        return SPARK.read().format("delta").load(sluice.location("trusted/events"))
+                .select("event_id", "timestamp", "domain", "event_type", "data", "domain_event_type", "year", "month",
+                        "day", "_batch_seq", "_source_file", "_record_index")
+                .collectAsList().stream().map(Row::toString).sorted().toList();
+    }
+
+    /** Three batches: new events; re-sends, newer versions moved to other days, older ones, a tie; newer again. */
+    private static List<String> batches() {
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            first.append(event(i, 1 + i % 5, 10, "v1-" + i));
+        }
+        StringBuilder second = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            second.append(event(i, 1 + i % 5, 10, "v1-" + i));
+        }
+        for (int i = 10; i < 15; i++) {
+            second.append(event(i, 12 + i % 3, 11, "v2-\"moved\"-" + i));
+        }
+        for (int i = 15; i < 20; i++) {
+            second.append(event(i, 1 + i % 5, 9, "older-" + i));
+        }
+        second.append(event(20, 1, 10, "tie-'later'"));
+        for (int i = 40; i < 50; i++) {
+            second.append(event(i, 20, 8, "v1-" + i));
+        }
+        StringBuilder third = new StringBuilder();
+        for (int i = 10; i < 15; i++) {
+            third.append(event(i, 25, 12, "v3-" + i));
+        }
+        third.append(event(12, 13, 11, "v2-\"moved\"-12"));
+        third.append(event(45, 20, 8, "v1-45"));
+        third.append(event(50, 21, 8, "v1-50"));
+        return List.of(first.toString(), second.toString(), third.toString());
+    }
+
+    @Test
+    void batchesClassifiedAgainstTheIndexEndAsBatchesClassifiedAgainstTheTable() throws IOException {
+        Path noIndex = dir.resolve("no-index.yaml");
+        Files.writeString(noIndex, Files.readString(Path.of("conf/local.yaml"))
+                .replace("  deletionVectors: true\n", "  deletionVectors: true\n  keyIndex: false\n"));
+        SluiceCli indexed = new SluiceCli(dir.resolve("indexed"));
+        SluiceCli plain = new SluiceCli(dir.resolve("plain"), "--config", noIndex.toString());
+        List<String> batches = batches();
+        for (int b = 0; b < batches.size(); b++) {
+            for (SluiceCli sluice : List.of(indexed, plain)) {
+                sluice.at("2024-06-01T0" + b + ":00:00Z");
+                deliver(sluice, "b" + b + ".json", batches.get(b));
+                assertEquals(0, sluice.run("run"), sluice.err());
+            }
+            assertTrue(indexed.out().contains("key index: added the written rows"),
+                    "batch " + b + " was classified against a current index: " + indexed.out());
+            assertFalse(plain.out().contains("key index"), plain.out());
+            assertEquals(rows(plain), rows(indexed), "after batch " + b);
+        }
+        assertTrue(indexed.out().contains("5 newer versions"), "the third batch replaced rows the second wrote: "
+                + indexed.out());
+        assertEquals(51, rows(indexed).size());
+        assertTrue(Files.exists(indexed.zone("trusted/_sluice/events/key-index/_delta_log")));
+    }
+
+    @Test
+    void rowsChangedOutsideDistributeAreSeenAndTheIndexIsBuiltAgain() throws IOException {
+        SluiceCli sluice = new SluiceCli(dir.resolve("lake"));
+        deliver(sluice, "b0.json", batches().get(0));
+        assertEquals(0, sluice.run("run"), sluice.err());
+        String gone = "e5" + VALUES.get(5);
+        DeltaTable.forPath(SPARK, sluice.location("trusted/events")).delete(col("event_id").equalTo(gone));
+
+        // The same event again: the index still lists it, the table no longer does. It must be written.
+        sluice.at("2024-06-01T01:00:00Z");
+        deliver(sluice, "b1.json", event(5, 1, 10, "v1-5"));
+        assertEquals(0, sluice.run("run"), sluice.err());
+        assertTrue(sluice.out().contains("1 new, 0 newer versions"), sluice.out());
+        assertTrue(sluice.out().contains("key index: built from the table's 40 rows"), sluice.out());
+        assertEquals(40, rows(sluice).size());
+
+        // A compaction changes no rows: the index stays current through it.
+        assertEquals(0, sluice.run("maintain"), sluice.err());
+        sluice.at("2024-06-01T02:00:00Z");
+        deliver(sluice, "b2.json", event(5, 2, 10, "v2-5") + event(60, 3, 10, "v1-60"));
+        assertEquals(0, sluice.run("run"), sluice.err());
+        assertTrue(sluice.out().contains("1 new, 1 newer versions"), sluice.out());
+        assertTrue(sluice.out().contains("key index: added the written rows"), sluice.out());
+        assertEquals(41, rows(sluice).size());
+    }
+}

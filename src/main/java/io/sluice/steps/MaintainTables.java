@@ -100,14 +100,16 @@ public final class MaintainTables {
     }
 
     /**
-     * The dataset's tables that may be Delta: trusted tables, gold tables, the lake's own ledgers, stage and
+     * The dataset's tables that may be Delta: trusted tables and their key indexes, gold tables, the lake's own ledgers, stage and
      * quarantine. A Parquet trusted table is skipped: each batch rewrites the partitions it touches whole.
      */
     public List<Table> tables() {
         String latest = dataset + "_latest";
         List<Table> tables = new ArrayList<>(List.of(
                 new Table("trusted", lake.trustedTable(dataset), true),
-                new Table("trusted latest", lake.trustedTable(latest), true)));
+                new Table("trusted latest", lake.trustedTable(latest), true),
+                new Table("key index", lake.keyIndex(dataset), true),
+                new Table("key index (latest)", lake.keyIndex(latest), true)));
         goldTables.forEach(name -> tables.add(new Table("gold " + name, lake.goldTable(dataset, name), true)));
         tables.addAll(List.of(
                 new Table("consumed batches", lake.consumedBatches(dataset), true),

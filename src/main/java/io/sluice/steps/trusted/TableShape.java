@@ -35,6 +35,8 @@ final class TableShape {
             "_ingested_at", "_payload_hash");
     /** Prefix of the table's key columns beside a batch row in the classification. */
     static final String THEIRS = "_t_";
+    /** The folder name Spark and Hive give a null partition value; a value spelled so reads back as null. */
+    private static final String HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__";
     private static final Set<String> STAGE_ONLY = Set.of("ingest_date", "ingest_hour");
     private static final Set<String> WORK_COLUMNS = Set.of(Classifier.ACTION, "_copies", "_tie", "_event_date");
     private static final long MICROS_PER_DAY = 86_400_000_000L;
@@ -92,7 +94,7 @@ final class TableShape {
     /**
      * Adds {@code _event_date} (the event time's date in the profile's zone, whatever the session's or the
      * JVM's zone) and the derived columns; both come from the profile's configured expressions. An empty
-     * string in a partition column becomes null, as every table format stores it.
+     * string in a partition column, or Hive's default partition name, becomes null, as every table format stores it.
      */
     private Dataset<Row> withPartitions(Dataset<Row> rows) {
         Column local = from_utc_timestamp(expr(profile.eventTime()), lit(profile.eventTimeZone()));
@@ -103,9 +105,11 @@ final class TableShape {
         }
         for (String p : profile.partitions()) {
             if (out.schema().apply(p).dataType().equals(DataTypes.StringType)) {
-                // Spark, Hive and the Delta protocol store an empty partition value as null: say so before matching.
-                out = out.withColumn(p, when(column(p).equalTo(""), lit(null).cast(DataTypes.StringType))
-                        .otherwise(column(p)));
+                // Spark, Hive and the Delta protocol store an empty partition value, and one spelled like Hive's
+                // default partition, as null: say so before matching, so what the key index records of a written row
+                // is what the table gives back.
+                out = out.withColumn(p, when(column(p).equalTo("").or(column(p).equalTo(HIVE_DEFAULT_PARTITION)),
+                        lit(null).cast(DataTypes.StringType)).otherwise(column(p)));
             }
         }
         return out;

@@ -136,10 +136,19 @@ public final class TrustedWrite {
                 return new Result(classification.counts(), classification.landed());
             }
         }
-        Optional<DeltaMetadata> before = delta ? DeltaMetadata.read(spark, path) : Optional.empty();
         KeyIndex index = settings.keyIndex() ? new KeyIndex(spark, shape, lake.keyIndex(table), path) : null;
-        Optional<Dataset<Row>> indexed = index == null || before.isEmpty() ? Optional.empty()
-                : index.current(before.get());
+        Optional<DeltaMetadata> before = Optional.empty();
+        Optional<Dataset<Row>> indexed = Optional.empty();
+        if (index != null && delta) {
+            try {
+                before = DeltaMetadata.read(spark, path);
+                indexed = before.isEmpty() ? Optional.empty() : index.current(before.get());
+            } catch (RuntimeException | LinkageError e) {
+                // Reading the log goes through Delta's own classes, which another Delta build may not have.
+                progress.accept("key index: not used (" + e + "); classifying against the table");
+                index = null;
+            }
+        }
         Optional<Dataset<Row>> tableKeys = delta ? Optional.of(indexed.orElseGet(() -> shape.tableKeys(
                 spark.read().format("delta").load(path)))) : Optional.empty();
         DeltaTableWriter writer = new DeltaTableWriter(spark, shape, path, settings.deletionVectors(), rowsPerFile);
@@ -166,8 +175,8 @@ public final class TrustedWrite {
     private void keepIndex(KeyIndex index, long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written) {
         try {
             progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, written)));
-        } catch (RuntimeException e) {
-            progress.accept("key index: not kept up to this write (" + e.getMessage() + "); the next distribute"
+        } catch (RuntimeException | LinkageError e) {
+            progress.accept("key index: not kept up to this write (" + e + "); the next distribute"
                     + " classifies against the table and builds it again");
         }
     }

@@ -77,7 +77,7 @@ final class KeyIndex {
             return Optional.empty();
         }
         Dataset<Row> rows = spark.read().format("delta").load(path);
-        if (!sameColumns(rows.schema(), expectedSchema(trusted.version()))) {
+        if (!sameColumns(rows.schema(), expectedSchema())) {
             return Optional.empty();
         }
         return Optional.of(rows);
@@ -91,9 +91,10 @@ final class KeyIndex {
      * @param readVersion the table's version the batch was classified against; -1 when it did not exist
      * @param wasCurrent whether the index reflected the table at {@code readVersion}
      * @param written the rows the write committed; empty when it wrote none
+     * @param writtenRows how many
      * @return what was done, for the step's progress
      */
-    String update(long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written) {
+    String update(long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written, long writtenRows) {
         DeltaMetadata trusted = DeltaMetadata.read(spark, table).orElseThrow(() -> new IllegalStateException(
                 "the trusted table " + table + " has no Delta log after the write"));
         long latest = trusted.version();
@@ -107,15 +108,17 @@ final class KeyIndex {
                 long writtenIn = commits.stream().filter(DeltaMetadata.Commit::dataChange).findFirst()
                         .orElseThrow().version();
                 Dataset<Row> rows = shape.tableKeys(written.get()).withColumn(WRITTEN_IN, lit(writtenIn));
-                write(rows, readVersion < 0 ? SaveMode.Overwrite : SaveMode.Append, trusted, latest,
-                        Math.max(1, rows.count() / ROWS_PER_FILE));
+                // The written rows come from the batch's stored classification: a few tasks read them, no shuffle.
+                write(rows.coalesce(files(writtenRows, 1)), readVersion < 0 ? SaveMode.Overwrite : SaveMode.Append,
+                        trusted, latest);
                 return "key index: added the written rows (table version " + writtenIn + ")";
             }
         }
         Dataset<Row> all = spark.read().format("delta").option("versionAsOf", latest).load(table);
         long rows = all.count();
-        write(shape.tableKeys(all).withColumn(WRITTEN_IN, lit(latest)), SaveMode.Overwrite, trusted, latest,
-                Math.max(spark.sparkContext().defaultParallelism(), rows / ROWS_PER_FILE));
+        write(shape.tableKeys(all).withColumn(WRITTEN_IN, lit(latest))
+                        .repartition(files(rows, spark.sparkContext().defaultParallelism())), SaveMode.Overwrite,
+                trusted, latest);
         return "key index: built from the table's " + rows + " rows (table version " + latest + ")";
     }
 
@@ -139,10 +142,13 @@ final class KeyIndex {
                 .select(out.toArray(Column[]::new));
     }
 
-    private void write(Dataset<Row> rows, SaveMode mode, DeltaMetadata trusted, long reflects, long files) {
-        Dataset<Row> shaped = mode == SaveMode.Overwrite ? rows.repartition((int) Math.min(Integer.MAX_VALUE, files))
-                : rows.coalesce((int) Math.min(Integer.MAX_VALUE, files));
-        SessionConf.run(spark, NEW_INDEX_PROPERTIES, () -> shaped.write().format("delta").mode(mode)
+    /** Files for {@code rows} index rows: one per {@value #ROWS_PER_FILE}, at least {@code least}. */
+    private static int files(long rows, int least) {
+        return (int) Math.min(10_000, Math.max(least, rows / ROWS_PER_FILE));
+    }
+
+    private void write(Dataset<Row> rows, SaveMode mode, DeltaMetadata trusted, long reflects) {
+        SessionConf.run(spark, NEW_INDEX_PROPERTIES, () -> rows.write().format("delta").mode(mode)
                 .option("txnAppId", appId(trusted))
                 .option("txnVersion", reflects)
                 .option("overwriteSchema", Boolean.toString(mode == SaveMode.Overwrite))
@@ -163,8 +169,8 @@ final class KeyIndex {
         return trusted.commitsFrom(from).stream().filter(c -> c.version() >= from && c.version() <= to).toList();
     }
 
-    private StructType expectedSchema(long version) {
-        return shape.tableKeys(spark.read().format("delta").option("versionAsOf", version).load(table))
+    private StructType expectedSchema() {
+        return shape.tableKeys(spark.read().format("delta").load(table))
                 .withColumn(WRITTEN_IN, lit(0L)).schema();
     }
 

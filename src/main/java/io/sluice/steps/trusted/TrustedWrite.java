@@ -161,7 +161,8 @@ public final class TrustedWrite {
             if (index != null && (delta || classification.counts().written() > 0)) {
                 Optional<Dataset<Row>> written = classification.counts().written() == 0 ? Optional.empty()
                         : Optional.of(classification.written().select(shape.outputColumns(classification.rows())));
-                keepIndex(index, before.map(DeltaMetadata::version).orElse(-1L), indexed.isPresent(), written);
+                keepIndex(index, before.map(DeltaMetadata::version).orElse(-1L), indexed.isPresent(), written,
+                        classification.counts().written());
             }
             return new Result(classification.counts(), classification.landed());
         }
@@ -172,9 +173,11 @@ public final class TrustedWrite {
      * table, which the next write sees (it classifies against the table, then builds the index again), so it is
      * reported, not thrown.
      */
-    private void keepIndex(KeyIndex index, long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written) {
+    private void keepIndex(KeyIndex index, long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written,
+                           long writtenRows) {
         try {
-            progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, written)));
+            progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, written,
+                    writtenRows)));
         } catch (RuntimeException | LinkageError e) {
             progress.accept("key index: not kept up to this write (" + e + "); the next distribute"
                     + " classifies against the table and builds it again");

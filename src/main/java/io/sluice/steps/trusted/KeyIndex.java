@@ -92,21 +92,24 @@ final class KeyIndex {
      * @param wasCurrent whether the index reflected the table at {@code readVersion}
      * @param written the rows the write committed; empty when it wrote none
      * @param writtenRows how many
+     * @param txn the write's Delta transaction, which its commit must carry; empty for a write without one
      * @return what was done, for the step's progress
      */
-    String update(long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written, long writtenRows) {
+    String update(long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written, long writtenRows,
+                  Optional<DeltaTableWriter.Txn> txn) {
         DeltaMetadata trusted = DeltaMetadata.read(spark, table).orElseThrow(() -> new IllegalStateException(
                 "the trusted table " + table + " has no Delta log after the write"));
         long latest = trusted.version();
         if (wasCurrent || readVersion < 0) {
             List<DeltaMetadata.Commit> commits = commitsBetween(trusted, readVersion + 1, latest);
-            long changes = commits.stream().filter(DeltaMetadata.Commit::dataChange).count();
-            if (commits.size() == latest - readVersion && changes == (written.isPresent() ? 1 : 0)) {
+            List<DeltaMetadata.Commit> changes = commits.stream().filter(DeltaMetadata.Commit::dataChange).toList();
+            boolean ours = changes.size() == 1 && txn.map(t -> Long.valueOf(t.version())
+                    .equals(changes.get(0).txns().get(t.appId()))).orElse(true);
+            if (commits.size() == latest - readVersion && (written.isEmpty() ? changes.isEmpty() : ours)) {
                 if (written.isEmpty()) {
                     return "key index: nothing to add";
                 }
-                long writtenIn = commits.stream().filter(DeltaMetadata.Commit::dataChange).findFirst()
-                        .orElseThrow().version();
+                long writtenIn = changes.get(0).version();
                 Dataset<Row> rows = shape.tableKeys(written.get()).withColumn(WRITTEN_IN, lit(writtenIn));
                 // The written rows come from the batch's stored classification: a few tasks read them, no shuffle.
                 write(rows.coalesce(files(writtenRows, 1)), readVersion < 0 ? SaveMode.Overwrite : SaveMode.Append,

@@ -143,10 +143,13 @@ public final class TrustedWrite {
             try {
                 before = DeltaMetadata.read(spark, path);
                 indexed = before.isEmpty() ? Optional.empty() : index.current(before.get());
-            } catch (RuntimeException | LinkageError e) {
+            } catch (LinkageError e) {
                 // Reading the log goes through Delta's own classes, which another Delta build may not have.
-                progress.accept("key index: not used (" + e + "); classifying against the table");
+                progress.accept("key index: not used with this Delta Lake (" + e + "); classifying against the table");
                 index = null;
+            } catch (RuntimeException e) {
+                // An index that cannot be read is built again after the write.
+                progress.accept("key index: cannot be read (" + e.getMessage() + "); classifying against the table");
             }
         }
         Optional<Dataset<Row>> tableKeys = delta ? Optional.of(indexed.orElseGet(() -> shape.tableKeys(
@@ -162,7 +165,7 @@ public final class TrustedWrite {
                 Optional<Dataset<Row>> written = classification.counts().written() == 0 ? Optional.empty()
                         : Optional.of(classification.written().select(shape.outputColumns(classification.rows())));
                 keepIndex(index, before.map(DeltaMetadata::version).orElse(-1L), indexed.isPresent(), written,
-                        classification.counts().written());
+                        classification.counts().written(), txn);
             }
             return new Result(classification.counts(), classification.landed());
         }
@@ -174,10 +177,10 @@ public final class TrustedWrite {
      * reported, not thrown.
      */
     private void keepIndex(KeyIndex index, long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written,
-                           long writtenRows) {
+                           long writtenRows, Optional<DeltaTableWriter.Txn> txn) {
         try {
             progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, written,
-                    writtenRows)));
+                    writtenRows, txn)));
         } catch (RuntimeException | LinkageError e) {
             progress.accept("key index: not kept up to this write (" + e + "); the next distribute"
                     + " classifies against the table and builds it again");

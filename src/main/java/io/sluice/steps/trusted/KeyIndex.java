@@ -64,7 +64,7 @@ final class KeyIndex {
 
     /**
      * The index's rows, shaped as {@link TableShape#tableKeys} plus {@value #WRITTEN_IN}, when it reflects the table
-     * as of {@code tableVersion}; empty when it does not (missing, behind a change of rows, of other columns).
+     * at {@code trusted}'s version; empty when it does not (missing, behind a change of rows, of other columns).
      */
     Optional<Dataset<Row>> current(DeltaMetadata trusted) {
         Optional<DeltaMetadata> index = DeltaMetadata.read(spark, path);

@@ -129,14 +129,13 @@ final class KeyIndex {
     static Dataset<Row> latestPerKey(Dataset<Row> rows, List<String> keyColumns) {
         Column[] groups = keyColumns.stream().map(KeyIndex::column).toArray(Column[]::new);
         List<Column> others = new ArrayList<>();
-        for (String name : rows.columns()) {
-            if (!keyColumns.contains(name)) {
-                others.add(column(name));
-            }
-        }
         List<Column> out = new ArrayList<>(List.of(groups));
         for (String name : rows.columns()) {
-            if (!keyColumns.contains(name) && !name.equals(WRITTEN_IN)) {
+            if (keyColumns.contains(name)) {
+                continue;
+            }
+            others.add(column(name));
+            if (!name.equals(WRITTEN_IN)) {
                 out.add(col("_latest").getField(name).as(name));
             }
         }

@@ -19,16 +19,22 @@ final class FileReader implements FlatMapFunction<Iterator<List<FileTask>>, Row>
     private final RecordTyper typer;
     private final LandingLayout layout;
     private final HadoopConf conf;
+    private final ReadTally tally;
+    private final int fileAt;
 
-    FileReader(RecordTyper typer, LandingLayout layout, HadoopConf conf) {
+    /** @param fileAt the index of {@code _source_file} in the rows, where {@code tally}'s columns begin */
+    FileReader(RecordTyper typer, LandingLayout layout, HadoopConf conf, ReadTally tally, int fileAt) {
         this.typer = typer;
         this.layout = layout;
         this.conf = conf;
+        this.tally = tally;
+        this.fileAt = fileAt;
     }
 
     @Override
     public Iterator<Row> call(Iterator<List<FileTask>> buckets) {
         Iterator<FileTask> tasks = buckets.hasNext() ? buckets.next().iterator() : List.<FileTask>of().iterator();
+        ReadTally.Counter counter = tally.counter(fileAt);
         return new Iterator<>() {
             private FileRows current;
             private Row pending;
@@ -38,6 +44,7 @@ final class FileReader implements FlatMapFunction<Iterator<List<FileTask>>, Row>
                 while (pending == null) {
                     if (current == null) {
                         if (!tasks.hasNext()) {
+                            counter.end();
                             return false;
                         }
                         current = open(tasks.next());
@@ -58,6 +65,7 @@ final class FileReader implements FlatMapFunction<Iterator<List<FileTask>>, Row>
                 }
                 Row row = pending;
                 pending = null;
+                counter.count(row);
                 return row;
             }
         };

@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.StructType;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
@@ -86,9 +87,10 @@ public final class ParsedRecords {
     }
 
     /**
-     * The rows of a read, and whether any file was read in splits (then {@link #positioned} must be applied).
+     * The rows of a read, whether any file was read in splits (then {@link #positioned} must be applied), and what
+     * the rows add up to once one action has read them all.
      */
-    public record Read(Dataset<Row> rows, boolean split) {
+    public record Read(Dataset<Row> rows, boolean split, ReadTally tally) {
     }
 
     /**
@@ -126,8 +128,11 @@ public final class ParsedRecords {
         int slices = Math.max(1, Math.min(tasks.size(), context.defaultParallelism() * 4));
         List<List<FileTask>> buckets = balance(tasks, weights, slices);
         HadoopConf conf = new HadoopConf(hadoop);
-        JavaRDD<Row> rows = context.parallelize(buckets, slices).mapPartitions(new FileReader(typer, layout, conf));
-        return new Read(spark.createDataFrame(rows, schema(typer)), split);
+        StructType schema = schema(typer);
+        ReadTally tally = new ReadTally(spark, slices);
+        JavaRDD<Row> rows = context.parallelize(buckets, slices)
+                .mapPartitions(new FileReader(typer, layout, conf, tally, schema.fieldIndex("_source_file")));
+        return new Read(spark.createDataFrame(rows, schema), split, tally);
     }
 
     /**
@@ -146,29 +151,49 @@ public final class ParsedRecords {
      * stored rows, not from the landing files, or they are parsed twice).
      */
     public static Dataset<Row> positioned(Dataset<Row> parsed) {
-        List<Row> splits = parsed.groupBy("_source_file", "_split")
-                .agg(sum(when(isRecord(), 1L).otherwise(0L)).as("records"),
-                        max(when(col("_record_index").equalTo(SPLIT_END_INDEX), col("_record_line"))).as("lines"))
-                .where(col("lines").isNotNull())
-                .orderBy("_source_file", "_split")
-                .collectAsList();
+        return positioned(parsed, Optional.empty());
+    }
+
+    /**
+     * As {@link #positioned(Dataset)}, with the split lengths from {@code counts} of the pass that wrote
+     * {@code parsed} when there are, and no aggregation then.
+     */
+    public static Dataset<Row> positioned(Dataset<Row> parsed, Optional<ReadTally.Counts> counts) {
+        List<Object[]> splits = new ArrayList<>();
+        if (counts.isPresent()) {
+            counts.get().files().forEach((file, bySplit) -> bySplit.forEach((number, split) -> {
+                if (split.lines() != null) {
+                    splits.add(new Object[] {file, number, split.records(), split.lines()});
+                }
+            }));
+        } else {
+            for (Row split : parsed.groupBy("_source_file", "_split")
+                    .agg(sum(when(isRecord(), 1L).otherwise(0L)).as("records"),
+                            max(when(col("_record_index").equalTo(SPLIT_END_INDEX), col("_record_line")))
+                                    .as("lines"))
+                    .where(col("lines").isNotNull())
+                    .orderBy("_source_file", "_split")
+                    .collectAsList()) {
+                splits.add(new Object[] {split.getString(0), split.getInt(1), split.getLong(2), split.getLong(3)});
+            }
+        }
         List<Column> keys = new ArrayList<>();
         List<Column> indexOffsets = new ArrayList<>();
         List<Column> lineOffsets = new ArrayList<>();
         String file = null;
         long records = 0;
         long lines = 0;
-        for (Row split : splits) {
-            if (!split.getString(0).equals(file)) {
-                file = split.getString(0);
+        for (Object[] split : splits) {
+            if (!split[0].equals(file)) {
+                file = (String) split[0];
                 records = 0;
                 lines = 0;
             }
-            keys.add(lit(file + "\u0000" + split.getInt(1)));
+            keys.add(lit(file + "\u0000" + split[1]));
             indexOffsets.add(lit(records));
             lineOffsets.add(lit(lines));
-            records += split.getLong(2);
-            lines += split.getLong(3);
+            records += (Long) split[2];
+            lines += (Long) split[3];
         }
         if (keys.isEmpty()) {
             return parsed;

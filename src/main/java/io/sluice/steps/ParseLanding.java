@@ -5,6 +5,7 @@ import io.sluice.config.ParseSettings;
 import io.sluice.ingest.FileTask;
 import io.sluice.ingest.LandingLayout;
 import io.sluice.ingest.ParsedRecords;
+import io.sluice.ingest.ReadTally;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.BatchManifests;
@@ -187,14 +188,15 @@ public final class ParseLanding {
                 if (StageFiles.applies(typer)) {
                     try (StageFiles work = StageFiles.write(spark, lake, dataset, manifest,
                             Instant.parse(manifest.startedAt()), read)) {
-                        counts = commit.commit(work.rows(), settings.maxBadRatio(), progress, work);
+                        counts = commit.commit(work.rows(), work.tally(), settings.maxBadRatio(), progress, work);
                     }
                 } else {
                     try (WorkArea work = WorkArea.write(spark, lake.storage(), lake.parseWork(dataset,
                             manifest.seq()), read.rows())) {
                         Dataset<Row> parsed = work.rows();
-                        Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed) : parsed;
-                        counts = commit.commit(positioned, settings.maxBadRatio(), progress);
+                        Optional<ReadTally.Counts> tally = read.tally().complete();
+                        Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed, tally) : parsed;
+                        counts = commit.commit(positioned, tally, settings.maxBadRatio(), progress);
                     }
                 }
                 records = counts.records();

@@ -2,6 +2,7 @@ package io.sluice.steps;
 
 import io.sluice.config.DatasetProfile;
 import io.sluice.ingest.ParsedRecords;
+import io.sluice.ingest.ReadTally;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.Checkpoints;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -64,18 +66,21 @@ final class StageCommit {
     record Counts(RecordCounts records, Map<String, String> redeliveredFiles, Map<String, String> damagedFiles) {
     }
 
-    Counts commit(Dataset<Row> parsed, Double maxBadRatio, Consumer<String> progress) {
-        return commit(parsed, maxBadRatio, progress, null);
+    Counts commit(Dataset<Row> parsed, Optional<ReadTally.Counts> tally, Double maxBadRatio,
+                  Consumer<String> progress) {
+        return commit(parsed, tally, maxBadRatio, progress, null);
     }
 
     /**
-     * Commits the batch whose rows are {@code parsed}. With {@code written}, the rows are those stage files, and
-     * the stage commit adds their files as they are, unless the batch re-delivers files (whose records must be left
-     * out): then the stage rows are written again as without it.
+     * Commits the batch whose rows are {@code parsed}, whose per-file counts are {@code tally} when the pass that
+     * wrote them kept it (else they are counted from the rows). With {@code written}, the rows are those stage
+     * files, and the stage commit adds their files as they are, unless the batch re-delivers files (whose records
+     * must be left out): then the stage rows are written again as without it.
      */
-    Counts commit(Dataset<Row> parsed, Double maxBadRatio, Consumer<String> progress, StageFiles written) {
+    Counts commit(Dataset<Row> parsed, Optional<ReadTally.Counts> tally, Double maxBadRatio,
+                  Consumer<String> progress, StageFiles written) {
         Instant ingestedAt = Instant.parse(manifest.startedAt());
-        List<FileStats> stats = fileStats(parsed);
+        List<FileStats> stats = tally.map(StageCommit::fileStats).orElseGet(() -> fileStats(parsed));
         Map<String, String> redelivered = redelivered(stats);
         long valid = 0;
         long bad = 0;
@@ -130,14 +135,14 @@ final class StageCommit {
         return new Counts(new RecordCounts(valid + bad, valid, bad, duplicates, valid), redelivered, damaged);
     }
     /** @param damage why the file could not be read to its end (a corrupt gzip or Avro file, bytes not text), or null */
-    private record FileStats(String path, String fingerprint, long valid, long bad, String damage) {
+    record FileStats(String path, String fingerprint, long valid, long bad, String damage) {
     }
 
     /**
      * One small row per file, the only thing brought to the driver: record counts by a hash aggregation, then the
      * few rows that carry a fingerprint or the damage of a file (a string maximum over every row would sort them).
      */
-    private static List<FileStats> fileStats(Dataset<Row> parsed) {
+    static List<FileStats> fileStats(Dataset<Row> parsed) {
         Column damaged = ParsedRecords.isDamage(col("_error"));
         Map<String, String[]> marks = new HashMap<>();
         for (Row row : parsed.filter(col("_source_fingerprint").isNotNull().or(damaged))
@@ -156,6 +161,26 @@ final class StageCommit {
             String[] mark = marks.getOrDefault(row.getString(0), new String[2]);
             stats.add(new FileStats(row.getString(0), mark[0], row.getLong(1), row.getLong(2), mark[1]));
         }
+        stats.sort(java.util.Comparator.comparing(FileStats::path));
+        return stats;
+    }
+
+    /** The same as {@link #fileStats(Dataset)}, from the counts the writing pass kept. */
+    static List<FileStats> fileStats(ReadTally.Counts tally) {
+        List<FileStats> stats = new ArrayList<>();
+        tally.files().forEach((file, splits) -> {
+            long valid = 0;
+            long bad = 0;
+            String fingerprint = null;
+            String damage = null;
+            for (ReadTally.Split split : splits.values()) {
+                valid += split.valid();
+                bad += split.bad();
+                fingerprint = greater(fingerprint, split.fingerprint());
+                damage = greater(damage, split.damage());
+            }
+            stats.add(new FileStats(file, fingerprint, valid, bad, damage));
+        });
         stats.sort(java.util.Comparator.comparing(FileStats::path));
         return stats;
     }

@@ -1,6 +1,7 @@
 package io.sluice.steps;
 
 import io.sluice.ingest.ParsedRecords;
+import io.sluice.ingest.ReadTally;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.DeltaFiles;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -58,13 +60,16 @@ final class StageFiles implements AutoCloseable {
     /** The folder of this attempt, relative to the table's. */
     private final String relative;
     private final Dataset<Row> rows;
+    private final Optional<ReadTally.Counts> tally;
     private boolean committed;
 
-    private StageFiles(Storage storage, String tablePath, String relative, Dataset<Row> rows) {
+    private StageFiles(Storage storage, String tablePath, String relative, Dataset<Row> rows,
+                       Optional<ReadTally.Counts> tally) {
         this.storage = storage;
         this.tablePath = tablePath;
         this.relative = relative;
         this.rows = rows;
+        this.tally = tally;
     }
 
     /**
@@ -119,12 +124,19 @@ final class StageFiles implements AutoCloseable {
             throw e;
         }
         Dataset<Row> stored = spark.read().schema(rows.schema()).parquet(folder);
-        return new StageFiles(storage, table, relative, read.split() ? ParsedRecords.positioned(stored) : stored);
+        Optional<ReadTally.Counts> tally = read.tally().complete();
+        return new StageFiles(storage, table, relative,
+                read.split() ? ParsedRecords.positioned(stored, tally) : stored, tally);
     }
 
     /** The stored rows, with {@value #KIND}; valid until {@link #close}. */
     Dataset<Row> rows() {
         return rows;
+    }
+
+    /** What the rows add up to, as the pass that wrote them counted; empty if it could not. */
+    Optional<ReadTally.Counts> tally() {
+        return tally;
     }
 
     /**

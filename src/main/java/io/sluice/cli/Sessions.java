@@ -16,6 +16,13 @@ final class Sessions {
             "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
 
     private static final String LOCAL_FILE_SYSTEM = "spark.hadoop.fs.file.impl";
+    /**
+     * Delta's copy of a small table's whole file list into each commit's checksum file: on a new table it builds the
+     * empty state with a Spark query, about a second of a parse's three commits (stage, quarantine, ledger) in a JVM
+     * that has not run such a query yet. Without it a snapshot is read from the log, as for any larger table.
+     * Off unless the platform sets it.
+     */
+    private static final Map<String, String> TUNED = Map.of("spark.databricks.delta.allFilesInCrc.enabled", "false");
 
     private Sessions() {
     }
@@ -26,6 +33,7 @@ final class Sessions {
         }
         SparkConf platform = new SparkConf();
         Map<String, String> defaults = new LinkedHashMap<>(REQUIRED);
+        defaults.putAll(TUNED);
         defaults.putAll(settings.defaults());
         if (!platform.contains("spark.master")) {
             defaults.putIfAbsent("spark.master", "local[*]");

@@ -45,9 +45,11 @@ public final class Timestamps {
             normalized = normalized.substring(0, 10) + 'T' + normalized.substring(11);
         }
         Instant fast = plain(normalized, zone);
-        if (fast != null) {
-            return Optional.of(fast);
-        }
+        return fast != null ? Optional.of(fast) : formatted(normalized, zone);
+    }
+
+    /** What the formatters make of {@code normalized} (a {@code T} between date and time). */
+    static Optional<Instant> formatted(String normalized, ZoneId zone) {
         try {
             if (normalized.length() == 10) {
                 return Optional.of(LocalDate.parse(normalized).atStartOfDay(zone).toInstant());
@@ -63,8 +65,9 @@ public final class Timestamps {
     }
 
     /**
-     * The common shapes, {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}][Z]}, read without a formatter (parse spends most of its
-     * typing time here); null for anything else or anything out of range, which the formatter then decides on.
+     * The common shapes, {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}][Z|+HH:MM|+HHMM|+HH]}, read without a formatter (parse
+     * spends most of its typing time here); null for anything else or anything out of range, which the formatter
+     * then decides on.
      */
     private static Instant plain(String text, ZoneId zone) {
         int length = text.length();
@@ -72,8 +75,22 @@ public final class Timestamps {
                 || text.charAt(13) != ':' || text.charAt(16) != ':') {
             return null;
         }
-        boolean utc = text.charAt(length - 1) == 'Z';
-        int end = utc ? length - 1 : length;
+        int end = length;
+        ZoneOffset offset = null;
+        if (text.charAt(length - 1) == 'Z') {
+            end = length - 1;
+            offset = ZoneOffset.UTC;
+        } else {
+            int sign = Math.max(text.lastIndexOf('+'), text.lastIndexOf('-'));
+            if (sign >= 19) {
+                int seconds = offsetSeconds(text, sign + 1, length);
+                if (seconds < 0) {
+                    return null;
+                }
+                end = sign;
+                offset = ZoneOffset.ofTotalSeconds(text.charAt(sign) == '-' ? -seconds : seconds);
+            }
+        }
         int nanos = 0;
         if (end > 19) {
             int digits = end - 20;
@@ -100,7 +117,32 @@ public final class Timestamps {
             return null;
         }
         LocalDateTime local = LocalDateTime.of(year, month, day, hour, minute, second, nanos);
-        return utc ? local.toInstant(ZoneOffset.UTC) : local.atZone(zone).toInstant();
+        return offset != null ? local.toInstant(offset) : local.atZone(zone).toInstant();
+    }
+
+    /** The seconds of an offset's {@code HH:MM}, {@code HHMM} or {@code HH} in [from, to), or -1 if it is not one. */
+    private static int offsetSeconds(String text, int from, int to) {
+        int hours;
+        int minutes = 0;
+        switch (to - from) {
+            case 5 -> {
+                if (text.charAt(from + 2) != ':') {
+                    return -1;
+                }
+                hours = digits(text, from, from + 2);
+                minutes = digits(text, from + 3, to);
+            }
+            case 4 -> {
+                hours = digits(text, from, from + 2);
+                minutes = digits(text, from + 2, to);
+            }
+            case 2 -> hours = digits(text, from, to);
+            default -> {
+                return -1;
+            }
+        }
+        int seconds = hours * 3600 + minutes * 60;
+        return hours < 0 || minutes < 0 || minutes > 59 || seconds > 18 * 3600 ? -1 : seconds;
     }
 
     /** The non-negative number the digits in [from, to) of {@code text} spell, or -1 if one is not a digit. */

@@ -42,4 +42,21 @@ class TimestampsTest {
         assertEquals(Instant.parse("2023-07-25T16:29:33Z"), Timestamps.fromEpoch(1690302573L));
         assertEquals(Instant.parse("2023-07-25T16:29:33.123Z"), Timestamps.fromEpoch(1690302573123L));
     }
+
+    @Test
+    void theShortcutForCommonShapesAgreesWithTheFormatters() {
+        ZoneId saoPaulo = ZoneId.of("America/Sao_Paulo");
+        for (String time : new String[] {"2024-02-29T23:59:59", "2023-02-29T00:00:00", "2024-03-01T10:00:00.5",
+                "2024-03-01T10:00:00.123456789", "2024-03-01T24:00:00", "2024-10-20T00:30:00"}) {
+            for (String offset : new String[] {"", "Z", "+05:30", "-03:00", "+0530", "-0300", "-03", "+14", "+18:00",
+                    "-18:00", "+18:01", "+19:00", "-00:00", "+05:60", "+05:3", "+5", "-", "+05:30Z", "+05-30"}) {
+                String text = time + offset;
+                assertEquals(Timestamps.formatted(text, saoPaulo), Timestamps.parse(text, saoPaulo), text);
+            }
+        }
+        assertEquals(Optional.of(Instant.parse("2024-03-01T04:30:00Z")),
+                Timestamps.parse("2024-03-01T10:00:00+05:30", UTC));
+        assertEquals(Optional.of(Instant.parse("2024-03-01T13:00:00.5Z")),
+                Timestamps.parse("2024-03-01T10:00:00.5-0300", UTC));
+    }
 }

@@ -112,7 +112,8 @@ public final class DistributeStage {
                 List<Long> seqs = todo.stream().map(BatchManifest::seq).toList();
                 long version = seqs.stream().mapToLong(Long::longValue).max().orElseThrow();
                 progress.accept("consuming " + seqs.size() + " stage batches (" + seqs.get(0) + ".." + version + ")");
-                TrustedWrite write = new TrustedWrite(spark, lake, step, table, profile, settings, progress);
+                TrustedWrite write = new TrustedWrite(spark, lake, step, table, profile, settings, progress,
+                        checkpoints);
                 Dataset<Row> rows = spark.read().format("delta").load(lake.stageTable(dataset))
                         .filter(col("_batch_seq").isin(seqs.toArray()));
                 TrustedWrite.Result written = write.write(rows,

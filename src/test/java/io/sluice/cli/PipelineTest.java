@@ -227,29 +227,32 @@ class PipelineTest {
         assertEquals(stageRows, SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count());
     }
 
+    private static final String FIRST_VERSIONS = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+            + "{\"event_id\":\"e2\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+            + "{\"event_id\":\"e3\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+            + "{\"event_id\":\"e4\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n";
+    /** After {@link #FIRST_VERSIONS}: e1 newer on another day, e2 older, e3 the same, e4 a tie ingested later, e5 new twice. */
+    private static final String LATER_VERSIONS = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-05T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":2}}\n"
+            + "{\"event_id\":\"e2\",\"timestamp\":\"2024-02-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":0}}\n"
+            + "{\"event_id\":\"e3\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+            + "{\"event_id\":\"e4\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":9}}\n"
+            + "{\"event_id\":\"e5\",\"timestamp\":\"2024-03-02T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
+            + "{\"event_id\":\"e5\",\"timestamp\":\"2024-03-02T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n";
+    private static final Map<String, String> AFTER_LATER_VERSIONS = Map.of(
+            "e1", "2024-03-05T10:00:00Z | a-b/2024/3/5 | {\"v\":2}",
+            "e2", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":1}",
+            "e3", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":1}",
+            "e4", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":9}",
+            "e5", "2024-03-02T10:00:00Z | a-b/2024/3/2 | {\"v\":1}");
+
     @Test
     void laterBatchesReplaceOlderVersionsEvenAcrossPartitionsAndIgnoreStaleOnes() throws IOException {
-        String v1 = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
-                + "{\"event_id\":\"e2\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
-                + "{\"event_id\":\"e3\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
-                + "{\"event_id\":\"e4\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n";
-        deliver("batch1.json", v1);
+        deliver("batch1.json", FIRST_VERSIONS);
         assertEquals(0, sluice("run"), err);
-        String v2 = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-05T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":2}}\n"
-                + "{\"event_id\":\"e2\",\"timestamp\":\"2024-02-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":0}}\n"
-                + "{\"event_id\":\"e3\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
-                + "{\"event_id\":\"e4\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":9}}\n"
-                + "{\"event_id\":\"e5\",\"timestamp\":\"2024-03-02T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"
-                + "{\"event_id\":\"e5\",\"timestamp\":\"2024-03-02T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n";
-        deliver("batch2.json", v2);
+        deliver("batch2.json", LATER_VERSIONS);
         assertEquals(0, sluice("run", "--report", lake.resolve("report.json").toString()), err);
 
-        assertEquals(Map.of(
-                "e1", "2024-03-05T10:00:00Z | a-b/2024/3/5 | {\"v\":2}",
-                "e2", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":1}",
-                "e3", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":1}",
-                "e4", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":9}",
-                "e5", "2024-03-02T10:00:00Z | a-b/2024/3/2 | {\"v\":1}"), trusted());
+        assertEquals(AFTER_LATER_VERSIONS, trusted());
         JsonNode details = JSON.readTree(lake.resolve("report.json").toFile()).at("/steps/1/details");
         assertEquals(1, details.get("inserted").asLong());
         assertEquals(2, details.get("updated").asLong(), "e1 newer, e4 same timestamp and later ingested");
@@ -258,6 +261,33 @@ class PipelineTest {
         assertEquals(1, details.get("sameVersionConflicts").asLong(), "e4");
         assertEquals(1, files("trusted/events/domain_event_type=a-b/year=2024/month=3/day=5").stream()
                 .filter(f -> f.endsWith(".parquet") && !f.startsWith(".")).count(), "one file per partition per batch");
+    }
+
+    @Test
+    void aKillBetweenReplacingOlderVersionsAndAddingNewKeysLeavesNothingTwiceAndTheRerunAddsTheRest()
+            throws IOException {
+        deliver("batch1.json", FIRST_VERSIONS);
+        assertEquals(0, sluice("run"), err);
+        long before = deltaVersion("trusted/events");
+        deliver("batch2.json", LATER_VERSIONS);
+
+        assertEquals(1, sluice(crashAt("distribute.trustedReplaced"), "run"));
+
+        assertTrue(err.contains("simulated crash at distribute.trustedReplaced"), err);
+        Map<String, String> between = trusted();
+        assertEquals(AFTER_LATER_VERSIONS.get("e1"), between.get("e1"), "the newer version replaced the older");
+        assertEquals(AFTER_LATER_VERSIONS.get("e4"), between.get("e4"));
+        assertEquals(null, between.get("e5"), "the new key is not added yet");
+        assertEquals(before + 1, deltaVersion("trusted/events"));
+
+        assertEquals(0, sluice("run", "--report", lake.resolve("report.json").toString()), err);
+
+        assertEquals(AFTER_LATER_VERSIONS, trusted());
+        JsonNode details = JSON.readTree(lake.resolve("report.json").toFile()).at("/steps/1/details");
+        assertEquals(List.of(1L, 0L), List.of(details.get("inserted").asLong(), details.get("updated").asLong()));
+        assertTrue(out.contains("key index: built from the table's 5 rows"), out);
+        assertEquals(0, sluice("run"), err);
+        assertEquals(AFTER_LATER_VERSIONS, trusted());
     }
 
     @ParameterizedTest

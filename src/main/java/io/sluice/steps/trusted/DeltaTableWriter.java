@@ -19,9 +19,14 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 
 /**
- * Writes a classification into a Delta table: creates it, appends when nothing is replaced, else one MERGE whose
- * target side is pruned to the partitions holding the replaced rows. The merge condition and the pruning are
- * Columns with typed literals, so no value of a key or a partition ever becomes SQL text.
+ * Writes a classification into a Delta table: creates it, or replaces the rows that newer versions replace with a
+ * MERGE whose source is those rows only and whose target side is pruned to the partitions holding them, then
+ * appends the new keys' rows. The new keys go through no join, and a table that records its changes gets no
+ * change-data file for them (Delta reads an append's inserts from its data files; a MERGE writes a change-data
+ * file beside each data file it writes, which doubled the files of a batch spread over thousands of partitions).
+ * Each commit carries its own transaction, so a rerun after a kill between them applies only what is missing (the
+ * replaced rows are then classified as present). The merge condition and the pruning are Columns with typed
+ * literals, so no value of a key or a partition ever becomes SQL text.
  */
 final class DeltaTableWriter {
     private static final String AUTO_MERGE = "spark.databricks.delta.schema.autoMerge.enabled";
@@ -37,44 +42,79 @@ final class DeltaTableWriter {
     private final String path;
     private final boolean deletionVectors;
     private final long rowsPerFile;
+    private final Runnable replaced;
 
     /**
      * @param rowsPerFile rows a file may hold before the write starts another
      * @param deletionVectors whether a new table gets deletion vectors
+     * @param replaced called between the commit that replaces rows and the one that adds new keys (a crash point)
      */
-    DeltaTableWriter(SparkSession spark, TableShape shape, String path, boolean deletionVectors, long rowsPerFile) {
+    DeltaTableWriter(SparkSession spark, TableShape shape, String path, boolean deletionVectors, long rowsPerFile,
+                     Runnable replaced) {
         this.spark = requireNonNull(spark, "spark is null");
         this.shape = requireNonNull(shape, "shape is null");
         this.path = requireNonNull(path, "path is null");
         this.deletionVectors = deletionVectors;
         this.rowsPerFile = rowsPerFile;
+        this.replaced = requireNonNull(replaced, "replaced is null");
     }
 
     /**
      * @param exists whether the table exists already
      * @param txn the Delta transaction (app id, version) that makes the write idempotent; empty for a replay
+     * @return the commits the write made, or would have made had a transaction not said they were made before
      */
-    void write(Classification classification, boolean exists, Optional<Txn> txn) {
-        if (classification.counts().written() == 0) {
-            return;
+    int write(Classification classification, boolean exists, Optional<Txn> txn) {
+        ActionCounts counts = classification.counts();
+        if (counts.written() == 0) {
+            return 0;
         }
-        Dataset<Row> rows = shape.clustered(classification.written().select(shape.outputColumns(
-                classification.rows())), classification.landed().size());
+        int[] commits = {0};
         SessionConf.run(spark, Map.of(MAX_RECORDS, Long.toString(rowsPerFile)), () -> {
             if (!exists) {
+                Dataset<Row> rows = rowsOf(classification, classification.landed().size(), Action.INSERT,
+                        Action.UPDATE);
                 SessionConf.run(spark, Map.of(DELETION_VECTORS, Boolean.toString(deletionVectors),
                                 CHANGE_DATA_FEED, "true"),
                         () -> append(rows, txn));
-            } else if (classification.counts().updated() == 0) {
-                append(rows, txn);
-            } else {
-                merge(rows, classification, txn);
+                commits[0]++;
+                return;
+            }
+            if (counts.updated() > 0) {
+                merge(rowsOf(classification, counts.updated(), Action.UPDATE), classification,
+                        txn.map(Txn::replacing));
+                commits[0]++;
+                replaced.run();
+            }
+            if (counts.inserted() > 0) {
+                append(rowsOf(classification, classification.landed().size(), Action.INSERT), txn);
+                commits[0]++;
             }
         });
+        return commits[0];
     }
 
-    /** The Delta transaction of an idempotent write. */
+    /** The table's columns of the rows of {@code actions}, clustered for at most {@code partitions} partitions. */
+    private Dataset<Row> rowsOf(Classification classification, long partitions, Action... actions) {
+        return shape.clustered(classification.of(actions).select(shape.outputColumns(classification.rows())),
+                Math.min(partitions, classification.landed().size()));
+    }
+
+    /**
+     * The Delta transaction of an idempotent write: the new keys' append carries it; the MERGE that replaces rows
+     * carries {@link #replacing}.
+     */
     record Txn(String appId, long version) {
+        /** The transaction of the same write's MERGE. */
+        Txn replacing() {
+            return new Txn(appId + "-replace", version);
+        }
+
+        /** Whether a commit carrying {@code txns} (app id to version) is one of this write's. */
+        boolean carriedBy(Map<String, Long> txns) {
+            Long value = version;
+            return value.equals(txns.get(appId)) || value.equals(txns.get(replacing().appId()));
+        }
     }
 
     private void append(Dataset<Row> rows, Optional<Txn> txn) {
@@ -86,6 +126,7 @@ final class DeltaTableWriter {
         }
     }
 
+    /** Replaces the table's rows of the keys of {@code rows}, newer versions of them. */
     private void merge(Dataset<Row> rows, Classification classification, Optional<Txn> txn) {
         Column on = lit(true);
         for (String k : shape.dedupKey()) {

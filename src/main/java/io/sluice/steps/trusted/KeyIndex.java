@@ -85,31 +85,33 @@ final class KeyIndex {
 
     /**
      * Keeps the index after a write: appends {@code written} (rows shaped as the table's) when the index reflected the
-     * table as of {@code readVersion} and the only change of rows since is that write; otherwise builds it again
-     * from the table.
+     * table as of {@code readVersion} and the only changes of rows since are that write's commits; otherwise builds
+     * it again from the table.
      *
      * @param readVersion the table's version the batch was classified against; -1 when it did not exist
      * @param wasCurrent whether the index reflected the table at {@code readVersion}
      * @param written the rows the write committed; empty when it wrote none
      * @param writtenRows how many
-     * @param txn the write's Delta transaction, which its commit must carry; empty for a write without one
+     * @param commits the commits the write made (a MERGE of replaced rows, an append of new keys)
+     * @param txn the write's Delta transaction, which its commits must carry; empty for a write without one
      * @return what was done, for the step's progress
      */
     String update(long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written, long writtenRows,
-                  Optional<DeltaTableWriter.Txn> txn) {
+                  int commits, Optional<DeltaTableWriter.Txn> txn) {
         DeltaMetadata trusted = DeltaMetadata.read(spark, table).orElseThrow(() -> new IllegalStateException(
                 "the trusted table " + table + " has no Delta log after the write"));
         long latest = trusted.version();
         if (wasCurrent || readVersion < 0) {
-            List<DeltaMetadata.Commit> commits = commitsBetween(trusted, readVersion + 1, latest);
-            List<DeltaMetadata.Commit> changes = commits.stream().filter(DeltaMetadata.Commit::dataChange).toList();
-            boolean ours = changes.size() == 1 && txn.map(t -> Long.valueOf(t.version())
-                    .equals(changes.get(0).txns().get(t.appId()))).orElse(true);
-            if (commits.size() == latest - readVersion && (written.isEmpty() ? changes.isEmpty() : ours)) {
+            List<DeltaMetadata.Commit> commitsSince = commitsBetween(trusted, readVersion + 1, latest);
+            List<DeltaMetadata.Commit> changes = commitsSince.stream().filter(DeltaMetadata.Commit::dataChange)
+                    .toList();
+            boolean ours = changes.size() == commits && txn.map(t -> changes.stream()
+                    .allMatch(change -> t.carriedBy(change.txns()))).orElse(true);
+            if (commitsSince.size() == latest - readVersion && (written.isEmpty() ? changes.isEmpty() : ours)) {
                 if (written.isEmpty()) {
                     return "key index: nothing to add";
                 }
-                long writtenIn = changes.get(0).version();
+                long writtenIn = changes.get(changes.size() - 1).version();
                 Dataset<Row> rows = shape.tableKeys(written.get()).withColumn(WRITTEN_IN, lit(writtenIn));
                 // The written rows come from the batch's stored classification: a few tasks read them, no shuffle.
                 write(rows.coalesce(files(writtenRows, 1)), readVersion < 0 ? SaveMode.Overwrite : SaveMode.Append,

@@ -3,6 +3,7 @@ package io.sluice.steps.trusted;
 import io.delta.tables.DeltaTable;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.DistributeSettings;
+import io.sluice.lake.Checkpoints;
 import io.sluice.lake.DeltaMetadata;
 import io.sluice.lake.LakeLayout;
 import io.sluice.report.Failures;
@@ -38,6 +39,7 @@ public final class TrustedWrite {
     private final DistributeSettings settings;
     private final Consumer<String> progress;
     private final TableShape shape;
+    private final Checkpoints checkpoints;
 
     /**
      * @param step name of the writing step in transaction ids and Spark job labels
@@ -45,6 +47,16 @@ public final class TrustedWrite {
      */
     public TrustedWrite(SparkSession spark, LakeLayout lake, String step, String table, DatasetProfile profile,
                         DistributeSettings settings, Consumer<String> progress) {
+        this(spark, lake, step, table, profile, settings, progress, Checkpoints.NONE);
+    }
+
+    /**
+     * @param checkpoints reached at {@code <step>.trustedReplaced}, between a write's two commits when it has both
+     *     replaced rows and new keys
+     */
+    public TrustedWrite(SparkSession spark, LakeLayout lake, String step, String table, DatasetProfile profile,
+                        DistributeSettings settings, Consumer<String> progress, Checkpoints checkpoints) {
+        this.checkpoints = requireNonNull(checkpoints, "checkpoints is null");
         this.spark = requireNonNull(spark, "spark is null");
         this.lake = requireNonNull(lake, "lake is null");
         this.step = requireNonNull(step, "step is null");
@@ -154,18 +166,19 @@ public final class TrustedWrite {
         }
         Optional<Dataset<Row>> tableKeys = delta ? Optional.of(indexed.orElseGet(() -> shape.tableKeys(
                 spark.read().format("delta").load(path)))) : Optional.empty();
-        DeltaTableWriter writer = new DeltaTableWriter(spark, shape, path, settings.deletionVectors(), rowsPerFile);
+        DeltaTableWriter writer = new DeltaTableWriter(spark, shape, path, settings.deletionVectors(), rowsPerFile,
+                () -> checkpoints.reached(step + ".trustedReplaced"));
         try (Classification classification = labelled("classify against the " + (indexed.isPresent()
                 ? "table's key index" : "table"), () -> classifier.classify(deduped, tableKeys, List.of()))) {
             announce(classification, path);
             Optional<DeltaTableWriter.Txn> txn = txnVersion.map(v -> new DeltaTableWriter.Txn(
                     LakeLayout.txnAppId(step, table), v));
-            labelled("write the trusted table", () -> writer.write(classification, delta, txn));
+            int commits = labelled("write the trusted table", () -> writer.write(classification, delta, txn));
             if (index != null && (delta || classification.counts().written() > 0)) {
                 Optional<Dataset<Row>> written = classification.counts().written() == 0 ? Optional.empty()
                         : Optional.of(classification.written().select(shape.outputColumns(classification.rows())));
                 keepIndex(index, before.map(DeltaMetadata::version).orElse(-1L), indexed.isPresent(), written,
-                        classification.counts().written(), txn);
+                        classification.counts().written(), commits, txn);
             }
             return new Result(classification.counts(), classification.landed());
         }
@@ -177,10 +190,10 @@ public final class TrustedWrite {
      * reported, not thrown.
      */
     private void keepIndex(KeyIndex index, long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written,
-                           long writtenRows, Optional<DeltaTableWriter.Txn> txn) {
+                           long writtenRows, int commits, Optional<DeltaTableWriter.Txn> txn) {
         try {
             progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, written,
-                    writtenRows, txn)));
+                    writtenRows, commits, txn)));
         } catch (RuntimeException | LinkageError e) {
             progress.accept("key index: not kept up to this write (" + e + "); the next distribute"
                     + " classifies against the table and builds it again");

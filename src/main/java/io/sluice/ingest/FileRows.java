@@ -169,10 +169,11 @@ final class FileRows implements Closeable {
 
     private void fillTrailing(Object[] row, int at, String fingerprint, long index, long line, String error,
                               String raw) {
+        boolean record = index >= 0;
         row[at] = task.relativePath();
         row[at + 1] = fingerprint;
-        row[at + 2] = index;
-        row[at + 3] = line;
+        row[at + 2] = record ? index + task.firstRecord() : index;
+        row[at + 3] = record ? line + task.firstLine() : line;
         row[at + 4] = error;
         row[at + 5] = raw;
         row[at + 6] = task.kind() == FileTask.Kind.FINGERPRINT ? -1 : task.split();

@@ -15,6 +15,9 @@ import org.apache.spark.sql.types.StructType;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Optional;
 
 import static org.apache.spark.sql.functions.array;
@@ -38,9 +41,10 @@ import static org.apache.spark.sql.functions.when;
  * uncompressed JSON-lines files larger than the split size ({@link JsonLinesProbe}, {@link #splitBytes}): those are
  * read in splits cut at line boundaries, in parallel, plus one task that fingerprints the whole file (SHA-256 is not combinable, so
  * the fingerprint of a split file is one more streaming pass over its bytes, alongside the splits). Rows of a
- * split carry positions relative to the split, and {@code _split} its number; each split ends with a split-end
- * row ({@code _record_index} {@value #SPLIT_END_INDEX}, {@code _record_line} the lines it read), and
- * {@link #positioned} turns the positions into the file's. The work is spread over tasks largest first.
+ * split carry the file's positions as counted ahead of the read ({@link SplitCounter}: a record per non-blank
+ * line), and {@code _split} its number; each split ends with a split-end row ({@code _record_index}
+ * {@value #SPLIT_END_INDEX}, {@code _record_line} the lines it read), and {@link Read#positioned} corrects the
+ * positions where the count ahead was wrong. The work is spread over tasks largest first.
  */
 public final class ParsedRecords {
     static final int TRAILING_COLUMNS = 7;
@@ -90,7 +94,19 @@ public final class ParsedRecords {
      * The rows of a read, whether any file was read in splits (then {@link #positioned} must be applied), and what
      * the rows add up to once one action has read them all.
      */
-    public record Read(Dataset<Row> rows, boolean split, ReadTally tally) {
+    public record Read(Dataset<Row> rows, boolean split, ReadTally tally, Map<String, Map<Integer, long[]>> predicted) {
+        /**
+         * {@code stored}, rows of this read as written by its one pass, with split files' record positions made
+         * the file's where the positions counted ahead of the read were wrong.
+         */
+        public Positioned positioned(Dataset<Row> stored) {
+            return split ? ParsedRecords.positioned(stored, tally.complete(), predicted)
+                    : new Positioned(stored, false);
+        }
+    }
+
+    /** Rows with the file's positions, and whether any had to be corrected after the read. */
+    public record Positioned(Dataset<Row> rows, boolean corrected) {
     }
 
     /**
@@ -115,16 +131,18 @@ public final class ParsedRecords {
                 int n = 0;
                 for (long start = 0; start < size; start += cut, n++) {
                     tasks.add(new FileTask(file.uri(), file.relativePath(), FileTask.Kind.SPLIT, n, start,
-                            Math.min(size, start + cut)));
+                            Math.min(size, start + cut), 0, 0));
                     weights.add(Math.min(size, start + cut) - start);
                 }
-                tasks.add(new FileTask(file.uri(), file.relativePath(), FileTask.Kind.FINGERPRINT, 0, 0, size));
+                tasks.add(new FileTask(file.uri(), file.relativePath(), FileTask.Kind.FINGERPRINT, 0, 0, size, 0, 0));
                 weights.add(size / HASH_COST_DIVISOR);
             } else {
                 tasks.add(file);
                 weights.add(size);
             }
         }
+        Map<String, Map<Integer, long[]>> predicted = split ? predictPositions(context, tasks, new HadoopConf(hadoop))
+                : Map.of();
         int slices = Math.max(1, Math.min(tasks.size(), context.defaultParallelism() * 4));
         List<List<FileTask>> buckets = balance(tasks, weights, slices);
         HadoopConf conf = new HadoopConf(hadoop);
@@ -132,7 +150,45 @@ public final class ParsedRecords {
         ReadTally tally = new ReadTally(spark, slices);
         JavaRDD<Row> rows = context.parallelize(buckets, slices)
                 .mapPartitions(new FileReader(typer, layout, conf, tally, schema.fieldIndex("_source_file")));
-        return new Read(spark.createDataFrame(rows, schema), split, tally);
+        return new Read(spark.createDataFrame(rows, schema), split, tally, predicted);
+    }
+
+    /**
+     * Counts the lines of every split ahead of the read (one pass over the bytes of split files, in parallel) and
+     * gives each split task the records and lines of the splits before it, taking a non-blank line for a record.
+     *
+     * @return per file and split, the record and line offsets given
+     */
+    private static Map<String, Map<Integer, long[]>> predictPositions(JavaSparkContext context, List<FileTask> tasks,
+                                                                      HadoopConf conf) {
+        List<FileTask> splits = tasks.stream().filter(t -> t.kind() == FileTask.Kind.SPLIT).toList();
+        List<long[]> counted = context.parallelize(splits, Math.max(1, splits.size())).map(new SplitCounter(conf))
+                .collect();
+        Map<String, Map<Integer, long[]>> lengths = new HashMap<>();
+        for (int i = 0; i < splits.size(); i++) {
+            lengths.computeIfAbsent(splits.get(i).relativePath(), f -> new TreeMap<>())
+                    .put(splits.get(i).split(), new long[] {counted.get(i)[2], counted.get(i)[1]});
+        }
+        Map<String, Map<Integer, long[]>> offsets = new HashMap<>();
+        lengths.forEach((file, bySplit) -> {
+            long records = 0;
+            long lines = 0;
+            Map<Integer, long[]> fileOffsets = new TreeMap<>();
+            for (Map.Entry<Integer, long[]> length : bySplit.entrySet()) {
+                fileOffsets.put(length.getKey(), new long[] {records, lines});
+                records += length.getValue()[0];
+                lines += length.getValue()[1];
+            }
+            offsets.put(file, fileOffsets);
+        });
+        for (int i = 0; i < tasks.size(); i++) {
+            FileTask task = tasks.get(i);
+            if (task.kind() == FileTask.Kind.SPLIT) {
+                long[] offset = offsets.get(task.relativePath()).get(task.split());
+                tasks.set(i, task.after(offset[0], offset[1]));
+            }
+        }
+        return offsets;
     }
 
     /**
@@ -147,18 +203,13 @@ public final class ParsedRecords {
 
     /**
      * {@code parsed} with the positions of split files' records made the file's: each split's record indexes and
-     * lines follow those of the splits before it. Runs one small aggregation over {@code parsed} (read it from
-     * stored rows, not from the landing files, or they are parsed twice).
+     * lines follow those of the splits before it. The rows carry the offsets {@code predicted} gave their split;
+     * where the split lengths — from {@code counts} of the pass that wrote {@code parsed}, else from one small
+     * aggregation over it (read it from stored rows, not from the landing files, or they are parsed twice) — give
+     * others, the difference is added.
      */
-    public static Dataset<Row> positioned(Dataset<Row> parsed) {
-        return positioned(parsed, Optional.empty());
-    }
-
-    /**
-     * As {@link #positioned(Dataset)}, with the split lengths from {@code counts} of the pass that wrote
-     * {@code parsed} when there are, and no aggregation then.
-     */
-    public static Dataset<Row> positioned(Dataset<Row> parsed, Optional<ReadTally.Counts> counts) {
+    public static Positioned positioned(Dataset<Row> parsed, Optional<ReadTally.Counts> counts,
+                                        Map<String, Map<Integer, long[]>> predicted) {
         List<Object[]> splits = new ArrayList<>();
         if (counts.isPresent()) {
             counts.get().files().forEach((file, bySplit) -> bySplit.forEach((number, split) -> {
@@ -189,14 +240,17 @@ public final class ParsedRecords {
                 records = 0;
                 lines = 0;
             }
-            keys.add(lit(file + "\u0000" + split[1]));
-            indexOffsets.add(lit(records));
-            lineOffsets.add(lit(lines));
+            long[] given = predicted.getOrDefault(file, Map.of()).getOrDefault((Integer) split[1], new long[2]);
+            if (records != given[0] || lines != given[1]) {
+                keys.add(lit(file + "\u0000" + split[1]));
+                indexOffsets.add(lit(records - given[0]));
+                lineOffsets.add(lit(lines - given[1]));
+            }
             records += (Long) split[2];
             lines += (Long) split[3];
         }
         if (keys.isEmpty()) {
-            return parsed;
+            return new Positioned(parsed, false);
         }
         Column key = concat(col("_source_file"), lit("\u0000"), col("_split").cast(DataTypes.StringType));
         Column[] keyArray = keys.toArray(Column[]::new);
@@ -204,11 +258,11 @@ public final class ParsedRecords {
                 array(indexOffsets.toArray(Column[]::new))), key), lit(0L));
         Column lineOffset = coalesce(element_at(map_from_arrays(array(keyArray),
                 array(lineOffsets.toArray(Column[]::new))), key), lit(0L));
-        return parsed
+        return new Positioned(parsed
                 .withColumn("_record_index", when(isRecord(), col("_record_index").plus(indexOffset))
                         .otherwise(col("_record_index")))
                 .withColumn("_record_line", when(isRecord(), col("_record_line").plus(lineOffset))
-                        .otherwise(col("_record_line")));
+                        .otherwise(col("_record_line"))), true);
     }
 
     /** Spreads files over {@code slices} buckets of similar byte counts, largest first; one bucket per task. */

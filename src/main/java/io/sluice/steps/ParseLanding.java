@@ -194,9 +194,8 @@ public final class ParseLanding {
                     try (WorkArea work = WorkArea.write(spark, lake.storage(), lake.parseWork(dataset,
                             manifest.seq()), read.rows())) {
                         Dataset<Row> parsed = work.rows();
-                        Optional<ReadTally.Counts> tally = read.tally().complete();
-                        Dataset<Row> positioned = read.split() ? ParsedRecords.positioned(parsed, tally) : parsed;
-                        counts = commit.commit(positioned, tally, settings.maxBadRatio(), progress);
+                        counts = commit.commit(read.positioned(parsed).rows(), read.tally().complete(),
+                                settings.maxBadRatio(), progress);
                     }
                 }
                 records = counts.records();

@@ -41,19 +41,23 @@ import static org.apache.spark.sql.functions.when;
  * ({@link DeltaFiles}) instead of reading and writing them again, which was as long as the parsing itself.
  *
  * <p>A file read in splits: the usable records of its first split go under {@code sluice_kind=stage/} too; those of
- * the later splits, whose positions are relative to their split until every split was read, wait under
- * {@code sluice_kind=shift/} and are written again with the file's positions ({@code sluice_kind=shifted/}) before
- * the commit, which adds both folders' files. Not used for a structured profile, whose stage columns come from the
+ * the later splits go under {@code sluice_kind=shifted/}, with the file's positions as counted ahead of the read
+ * (a record per non-blank line). When the read's own counts confirm them, the commit adds both folders' files as
+ * they are; where they do not (two values on a line, a value over several lines), the later splits' records are
+ * written once more with corrected positions ({@code sluice_kind=corrected/}) and those files are committed
+ * instead. Not used for a structured profile, whose stage columns come from the
  * whole batch's documents: that batch is written to the stage table by a second pass. Each attempt writes its own
  * folder ({@code ingest_date=D/ingest_hour=H/sluice-batch-<seq>-<attempt>/}); closing deletes what the table does not
  * reference, and {@code VACUUM} removes what a killed attempt left.
  */
 final class StageFiles implements AutoCloseable {
-    /** The partition column of the folder: {@code stage}, {@code shift}, {@code shifted} or {@code rest}. */
+    /** The partition column of the folder: {@code stage}, {@code shifted}, {@code corrected} or {@code rest}. */
     static final String KIND = "sluice_kind";
     private static final String STAGE = "stage";
+    /** Where earlier versions kept later splits' records until their positions were known; deleted on sight. */
     private static final String SHIFT = "shift";
     private static final String SHIFTED = "shifted";
+    private static final String CORRECTED = "corrected";
 
     private final Storage storage;
     private final String tablePath;
@@ -61,14 +65,16 @@ final class StageFiles implements AutoCloseable {
     private final String relative;
     private final Dataset<Row> rows;
     private final Optional<ReadTally.Counts> tally;
+    private final boolean corrected;
     private boolean committed;
 
-    private StageFiles(Storage storage, String tablePath, String relative, Dataset<Row> rows,
+    private StageFiles(Storage storage, String tablePath, String relative, ParsedRecords.Positioned rows,
                        Optional<ReadTally.Counts> tally) {
         this.storage = storage;
         this.tablePath = tablePath;
         this.relative = relative;
-        this.rows = rows;
+        this.rows = rows.rows();
+        this.corrected = rows.corrected();
         this.tally = tally;
     }
 
@@ -108,10 +114,10 @@ final class StageFiles implements AutoCloseable {
                 select.add(value.as(name));
             }
         });
-        // A split after a file's first holds positions relative to itself until every split was read: its usable
-        // records wait under SHIFT, and are written again with the file's positions before the commit.
+        // A split after a file's first holds positions counted ahead of the read: its usable records go under
+        // SHIFTED, written again with corrected positions before the commit if the count was wrong.
         select.add(when(col("_error").isNull().and(ParsedRecords.isRecord()),
-                when(col("_split").gt(0), lit(SHIFT)).otherwise(lit(STAGE))).otherwise(lit("rest")).as(KIND));
+                when(col("_split").gt(0), lit(SHIFTED)).otherwise(lit(STAGE))).otherwise(lit("rest")).as(KIND));
         Dataset<Row> rows = parsed.select(select.toArray(Column[]::new));
         try {
             // Up to three outputs of one pass, each task keeping them open: no sort of the batch by the partition
@@ -124,9 +130,7 @@ final class StageFiles implements AutoCloseable {
             throw e;
         }
         Dataset<Row> stored = spark.read().schema(rows.schema()).parquet(folder);
-        Optional<ReadTally.Counts> tally = read.tally().complete();
-        return new StageFiles(storage, table, relative,
-                read.split() ? ParsedRecords.positioned(stored, tally) : stored, tally);
+        return new StageFiles(storage, table, relative, read.positioned(stored), read.tally().complete());
     }
 
     /** The stored rows, with {@value #KIND}; valid until {@link #close}. */
@@ -147,14 +151,15 @@ final class StageFiles implements AutoCloseable {
     void commitOnce(SparkSession spark, Dataset<Row> stageRows, BatchManifest manifest, String appId) {
         Configuration conf = spark.sessionState().newHadoopConf();
         List<DeltaFiles.DataFile> files = new ArrayList<>();
-        String shifted = storage.resolve(tablePath, relative + "/" + KIND + "=" + SHIFTED);
-        storage.delete(shifted);
-        Dataset<Row> waiting = rows.filter(col(KIND).equalTo(SHIFT)).drop(KIND);
-        if (storage.listFiles(storage.resolve(tablePath, relative + "/" + KIND + "=" + SHIFT)).stream()
-                .anyMatch(file -> !file.hidden() && file.relativePath().endsWith(".parquet"))) {
-            waiting.write().parquet(shifted);
+        if (corrected) {
+            String folder = storage.resolve(tablePath, relative + "/" + KIND + "=" + CORRECTED);
+            storage.delete(folder);
+            if (storage.listFiles(storage.resolve(tablePath, relative + "/" + KIND + "=" + SHIFTED)).stream()
+                    .anyMatch(file -> !file.hidden() && file.relativePath().endsWith(".parquet"))) {
+                rows.filter(col(KIND).equalTo(SHIFTED)).drop(KIND).write().parquet(folder);
+            }
         }
-        for (String kind : List.of(STAGE, SHIFTED)) {
+        for (String kind : List.of(STAGE, corrected ? CORRECTED : SHIFTED)) {
             String folder = relative + "/" + KIND + "=" + kind;
             for (StoredFile file : storage.listFiles(storage.resolve(tablePath, folder))) {
                 if (!file.hidden() && file.relativePath().endsWith(".parquet")) {
@@ -184,8 +189,8 @@ final class StageFiles implements AutoCloseable {
         String folder = storage.resolve(tablePath, relative);
         if (committed) {
             storage.delete(storage.resolve(folder, KIND + "=rest"));
-            storage.delete(storage.resolve(folder, KIND + "=" + SHIFT));
-            storage.delete(storage.resolve(folder, KIND + "=" + SHIFTED + "/_SUCCESS"));
+            storage.delete(storage.resolve(folder, KIND + "=" + (corrected ? SHIFTED : CORRECTED)));
+            storage.delete(storage.resolve(folder, KIND + "=" + CORRECTED + "/_SUCCESS"));
             storage.delete(storage.resolve(folder, "_SUCCESS"));
         } else {
             storage.delete(folder);

@@ -520,30 +520,41 @@ class PipelineTest {
 
     @Test
     void aJsonLinesFileReadInSplitsHasExactlyTheRowsAndPositionsOfAWholeRead() throws IOException {
-        Path file = lake.resolve("landing/pending/big.json");
-        Files.writeString(file, jsonLinesWithDamage());
-        long size = Files.size(file);
+        // Positions are counted ahead of the read as a record per non-blank line: right for the first text; the
+        // second has two values on one line, so the read's own counts correct them.
+        String oneValuePerLine = jsonLinesWithDamage();
+        String e25 = "{\"event_id\":\"e25\",";
+        String otherwise = oneValuePerLine.replace(e25, "{\"event_id\":\"e25b\"} " + e25);
         io.sluice.ingest.RecordTyper typer = Steps.typer(io.sluice.config.ConfigLoader.load("conf/local.yaml")
                 .datasets().get("events"));
-        List<io.sluice.ingest.FileTask> tasks = List.of(new io.sluice.ingest.FileTask(file.toUri().toString(), "big.json"));
-
-        io.sluice.ingest.ParsedRecords.Read whole = io.sluice.ingest.ParsedRecords.read(SPARK, tasks, List.of(size), typer,
-                Long.MAX_VALUE);
-        List<String> expected = parsedRows(whole.rows());
-        assertEquals(false, whole.split());
-        assertEquals(59, expected.size(), "59 records: 60 lines, one blank");
-        assertTrue(expected.contains("big.json | 18 | 20 | - | malformed JSON: Illegal unquoted character ((CTRL-CHAR,"
-                + " code 10)): has to be escaped using backslash to be included in name | {\"event_id\": \"e20\", \"broken"),
-                String.join("\n", expected));
-        for (long splitSize : new long[] {97, 256, 1000, size - 1}) {
-            io.sluice.ingest.ParsedRecords.Read split = io.sluice.ingest.ParsedRecords.read(SPARK, tasks, List.of(size), typer,
-                    splitSize);
-            assertTrue(split.split(), "split at " + splitSize);
-            org.apache.spark.sql.Dataset<Row> cached = split.rows().cache();
-            assertEquals(expected, parsedRows(io.sluice.ingest.ParsedRecords.positioned(cached)), "split size " + splitSize);
-            assertEquals(List.of(org.apache.spark.sql.RowFactory.create(-1L, fingerprintOf(file))),
-                    cached.where("_record_index = -1").select("_record_line", "_source_fingerprint").collectAsList());
-            cached.unpersist();
+        Path file = lake.resolve("landing/pending/big.json");
+        for (String text : List.of(oneValuePerLine, otherwise)) {
+            Files.writeString(file, text);
+            long size = Files.size(file);
+            List<io.sluice.ingest.FileTask> tasks = List.of(new io.sluice.ingest.FileTask(file.toUri().toString(),
+                    "big.json"));
+            io.sluice.ingest.ParsedRecords.Read whole = io.sluice.ingest.ParsedRecords.read(SPARK, tasks, List.of(size),
+                    typer, Long.MAX_VALUE);
+            List<String> expected = parsedRows(whole.rows());
+            assertEquals(false, whole.split());
+            assertEquals(text == oneValuePerLine ? 59 : 60, expected.size(), "59 records in 60 lines, one blank");
+            assertTrue(expected.contains("big.json | 18 | 20 | - | malformed JSON: Illegal unquoted character ((CTRL-CHAR,"
+                    + " code 10)): has to be escaped using backslash to be included in name | {\"event_id\": \"e20\", \"broken"),
+                    String.join("\n", expected));
+            int corrected = 0;
+            for (long splitSize : new long[] {97, 256, 1000, size - 1}) {
+                io.sluice.ingest.ParsedRecords.Read split = io.sluice.ingest.ParsedRecords.read(SPARK, tasks,
+                        List.of(size), typer, splitSize);
+                assertTrue(split.split(), "split at " + splitSize);
+                org.apache.spark.sql.Dataset<Row> cached = split.rows().cache();
+                io.sluice.ingest.ParsedRecords.Positioned positioned = split.positioned(cached);
+                assertEquals(expected, parsedRows(positioned.rows()), "split size " + splitSize);
+                corrected += positioned.corrected() ? 1 : 0;
+                assertEquals(List.of(org.apache.spark.sql.RowFactory.create(-1L, fingerprintOf(file))),
+                        cached.where("_record_index = -1").select("_record_line", "_source_fingerprint").collectAsList());
+                cached.unpersist();
+            }
+            assertEquals(text == oneValuePerLine, corrected == 0, "positions corrected at " + corrected + " sizes");
         }
     }
 
@@ -575,7 +586,7 @@ class PipelineTest {
             }
         }
         assertEquals(expected, stage);
-        // The later splits' records were written again with the file's positions; what they were first is gone.
+        // The later splits' records were written once, with the positions counted ahead of the read, and committed.
         List<String> stageFiles = files("stage/events").stream()
                 .filter(f -> f.endsWith(".parquet") && !f.contains("/.") && !f.startsWith("_")).toList();
         assertTrue(stageFiles.stream().anyMatch(f -> f.contains("/sluice_kind=shifted/")), stageFiles.toString());
@@ -592,6 +603,41 @@ class PipelineTest {
         assertEquals(0, sluice("parse", "--split-size", "300"), err);
         assertTrue(out.contains("pending/big again.json was already ingested by batch"), out);
         assertEquals(expected.size(), SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count());
+    }
+
+    @Test
+    void splitPositionsCountedWrongAheadOfTheReadAreCorrectedBeforeTheCommit() throws IOException {
+        // Two values on line 25: the count ahead of the read (a record per non-blank line) is one short after it.
+        deliver("big.json", jsonLinesWithDamage().replace("{\"event_id\":\"e25\",",
+                "{\"event_id\":\"e25b\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\","
+                        + "\"data\":{}} {\"event_id\":\"e25\","));
+
+        assertEquals(0, sluice("parse", "--split-size", "300"), err);
+
+        List<String> stage = SPARK.read().format("delta").load(lake.resolve("stage/events").toString())
+                .selectExpr("concat(_record_index, ' ', event_id)").orderBy("_record_index")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        List<String> expected = new ArrayList<>();
+        long index = 0;
+        for (int line = 1; line <= 60; line++) {
+            if (line == 25) {
+                expected.add(index++ + " e25b");
+            }
+            if (line != 10 && line != 20 && line != 30) {
+                expected.add(index + " e" + line);
+            }
+            index += line == 10 ? 0 : 1;
+        }
+        assertEquals(expected, stage);
+        List<String> stageFiles = files("stage/events").stream()
+                .filter(f -> f.endsWith(".parquet") && !f.contains("/.") && !f.startsWith("_")).toList();
+        assertTrue(stageFiles.stream().anyMatch(f -> f.contains("/sluice_kind=corrected/")), stageFiles.toString());
+        assertTrue(stageFiles.stream().allMatch(f -> f.contains("/sluice_kind=stage/")
+                || f.contains("/sluice_kind=corrected/")), stageFiles.toString());
+        assertEquals(List.of("big.json:18@20", "big.json:29@30"), SPARK.read().format("delta")
+                .load(lake.resolve("quarantine/events").toString())
+                .selectExpr("concat(source_file, ':', record_index, '@', record_line)").orderBy("record_line")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     }
 
     @Test

@@ -329,7 +329,7 @@ class PipelineTest {
         // What a kill during the first attempt's commit would leave in the table's folder.
         Path killed = lake.resolve("stage/events/ingest_date=" + planned.toLocalDate() + "/ingest_hour="
                 + planned.getHour() + "/sluice-batch-1-0badf00d");
-        for (String kind : List.of("rest", "shift", "stage")) {
+        for (String kind : List.of("rest", "shift", "stage", "shifted", "corrected")) {
             Files.createDirectories(killed.resolve("sluice_kind=" + kind));
             Files.writeString(killed.resolve("sluice_kind=" + kind + "/part-00000.parquet"), "not parquet");
         }
@@ -338,8 +338,10 @@ class PipelineTest {
 
         assertEquals(false, Files.exists(killed.resolve("sluice_kind=rest")));
         assertEquals(false, Files.exists(killed.resolve("sluice_kind=shift")));
-        assertTrue(Files.exists(killed.resolve("sluice_kind=stage/part-00000.parquet")),
-                "stage files of another attempt may be the committed ones: VACUUM decides");
+        for (String kind : List.of("stage", "shifted", "corrected")) {
+            assertTrue(Files.exists(killed.resolve("sluice_kind=" + kind + "/part-00000.parquet")),
+                    kind + " files of another attempt may be the committed ones: VACUUM decides");
+        }
         assertEquals(List.of("f1-1 | part-1.json | 1", "f1-2 | part-1.json | 1", "f2-1 | part-2.json | 1",
                 "f2-2 | part-2.json | 1"), stageRows());
     }

@@ -91,8 +91,9 @@ public final class ParsedRecords {
     }
 
     /**
-     * The rows of a read, whether any file was read in splits (then {@link #positioned} must be applied), and what
-     * the rows add up to once one action has read them all.
+     * The rows of a read, whether any file was read in splits (then {@link #positioned} checks their positions),
+     * what the rows add up to once one action has read them all, and the record and line offsets each split was
+     * given ahead of the read (per file, then split number).
      */
     public record Read(Dataset<Row> rows, boolean split, ReadTally tally, Map<String, Map<Integer, long[]>> predicted) {
         /**

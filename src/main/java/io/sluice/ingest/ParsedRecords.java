@@ -54,6 +54,9 @@ public final class ParsedRecords {
     public static final long SPLIT_END_INDEX = -2;
     /** Relative weight of fingerprinting a byte against parsing it, for spreading tasks. */
     private static final long HASH_COST_DIVISOR = 8;
+    /** How the reasons {@link #isDamage} names begin, but for text that is not of its character set. */
+    static final List<String> DAMAGE_PREFIXES = List.of(LandingText.CORRUPT_GZIP, AvroRecordReader.CORRUPT_AVRO,
+            CsvRecordReader.UNREADABLE_CSV);
 
     /** A record of a file, good or bad, as opposed to a file-end row. */
     public static Column isRecord() {
@@ -84,11 +87,13 @@ public final class ParsedRecords {
      * the parser cannot go on with): a quarantine reason that is about the file, not one record.
      */
     public static Column isDamage(Column error) {
-        return error.startsWith(LandingText.CORRUPT_GZIP)
-                .or(error.rlike(LandingText.NOT_TEXT_PATTERN))
-                .or(error.startsWith(AvroRecordReader.CORRUPT_AVRO))
-                .or(error.startsWith(CsvRecordReader.UNREADABLE_CSV));
+        Column damage = error.rlike(LandingText.NOT_TEXT_PATTERN);
+        for (String prefix : DAMAGE_PREFIXES) {
+            damage = damage.or(error.startsWith(prefix));
+        }
+        return damage;
     }
+
 
     /**
      * The rows of a read, whether any file was read in splits (then {@link #positioned} checks their positions),
@@ -165,30 +170,19 @@ public final class ParsedRecords {
         List<FileTask> splits = tasks.stream().filter(t -> t.kind() == FileTask.Kind.SPLIT).toList();
         List<long[]> counted = context.parallelize(splits, Math.max(1, splits.size())).map(new SplitCounter(conf))
                 .collect();
-        Map<String, Map<Integer, long[]>> lengths = new HashMap<>();
-        for (int i = 0; i < splits.size(); i++) {
-            lengths.computeIfAbsent(splits.get(i).relativePath(), f -> new TreeMap<>())
-                    .put(splits.get(i).split(), new long[] {counted.get(i)[2], counted.get(i)[1]});
-        }
+        // A file's splits are listed in order, so each offset is the running sum of the splits before it.
         Map<String, Map<Integer, long[]>> offsets = new HashMap<>();
-        lengths.forEach((file, bySplit) -> {
-            long records = 0;
-            long lines = 0;
-            Map<Integer, long[]> fileOffsets = new TreeMap<>();
-            for (Map.Entry<Integer, long[]> length : bySplit.entrySet()) {
-                fileOffsets.put(length.getKey(), new long[] {records, lines});
-                records += length.getValue()[0];
-                lines += length.getValue()[1];
-            }
-            offsets.put(file, fileOffsets);
-        });
-        for (int i = 0; i < tasks.size(); i++) {
-            FileTask task = tasks.get(i);
-            if (task.kind() == FileTask.Kind.SPLIT) {
-                long[] offset = offsets.get(task.relativePath()).get(task.split());
-                tasks.set(i, task.after(offset[0], offset[1]));
-            }
+        Map<String, long[]> running = new HashMap<>();
+        for (int i = 0; i < splits.size(); i++) {
+            FileTask split = splits.get(i);
+            long[] sum = running.computeIfAbsent(split.relativePath(), f -> new long[2]);
+            offsets.computeIfAbsent(split.relativePath(), f -> new TreeMap<>()).put(split.split(), sum.clone());
+            sum[0] += counted.get(i)[2];
+            sum[1] += counted.get(i)[1];
         }
+        tasks.replaceAll(task -> task.kind() != FileTask.Kind.SPLIT ? task
+                : task.after(offsets.get(task.relativePath()).get(task.split())[0],
+                        offsets.get(task.relativePath()).get(task.split())[1]));
         return offsets;
     }
 

@@ -46,7 +46,8 @@ public final class ReadTally implements Serializable {
      */
     public record Split(long records, long valid, long bad, Long lines, String fingerprint, String damage)
             implements Serializable {
-        Split add(Split other) {
+        /** Both splits' counts; the greater of their fingerprints, damages and lengths. */
+        public Split add(Split other) {
             return new Split(records + other.records, valid + other.valid, bad + other.bad,
                     lines == null ? other.lines : other.lines == null ? lines : Long.valueOf(Math.max(lines,
                             other.lines)), greater(fingerprint, other.fingerprint), greater(damage, other.damage));
@@ -135,10 +136,9 @@ public final class ReadTally implements Serializable {
         String damage;
     }
 
-    /** Mirrors {@link ParsedRecords#isDamage}. */
+    /** {@link ParsedRecords#isDamage} of one reason. */
     static boolean isDamage(String error) {
-        return error.startsWith(LandingText.CORRUPT_GZIP) || NOT_TEXT.matcher(error).find()
-                || error.startsWith(AvroRecordReader.CORRUPT_AVRO) || error.startsWith(CsvRecordReader.UNREADABLE_CSV);
+        return ParsedRecords.DAMAGE_PREFIXES.stream().anyMatch(error::startsWith) || NOT_TEXT.matcher(error).find();
     }
 
     private static String greater(String a, String b) {

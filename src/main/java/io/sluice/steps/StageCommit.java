@@ -168,19 +168,9 @@ final class StageCommit {
     /** The same as {@link #fileStats(Dataset)}, from the counts the writing pass kept. */
     static List<FileStats> fileStats(ReadTally.Counts tally) {
         List<FileStats> stats = new ArrayList<>();
-        tally.files().forEach((file, splits) -> {
-            long valid = 0;
-            long bad = 0;
-            String fingerprint = null;
-            String damage = null;
-            for (ReadTally.Split split : splits.values()) {
-                valid += split.valid();
-                bad += split.bad();
-                fingerprint = greater(fingerprint, split.fingerprint());
-                damage = greater(damage, split.damage());
-            }
-            stats.add(new FileStats(file, fingerprint, valid, bad, damage));
-        });
+        tally.files().forEach((file, splits) -> splits.values().stream().reduce(ReadTally.Split::add)
+                .ifPresent(all -> stats.add(new FileStats(file, all.fingerprint(), all.valid(), all.bad(),
+                        all.damage()))));
         stats.sort(java.util.Comparator.comparing(FileStats::path));
         return stats;
     }

@@ -560,6 +560,15 @@ class PipelineTest {
         }
     }
 
+    /** The stage table's data files are under {@code sluice_kind=stage/} and {@code sluice_kind=<kind>/}, some of both. */
+    private void assertStageFilesAreStageAnd(String kind) throws IOException {
+        List<String> stageFiles = files("stage/events").stream()
+                .filter(f -> f.endsWith(".parquet") && !f.contains("/.") && !f.startsWith("_")).toList();
+        assertTrue(stageFiles.stream().anyMatch(f -> f.contains("/sluice_kind=" + kind + "/")), stageFiles.toString());
+        assertTrue(stageFiles.stream().allMatch(f -> f.contains("/sluice_kind=stage/")
+                || f.contains("/sluice_kind=" + kind + "/")), stageFiles.toString());
+    }
+
     private static String fingerprintOf(Path file) throws IOException {
         try {
             return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
@@ -589,11 +598,7 @@ class PipelineTest {
         }
         assertEquals(expected, stage);
         // The later splits' records were written once, with the positions counted ahead of the read, and committed.
-        List<String> stageFiles = files("stage/events").stream()
-                .filter(f -> f.endsWith(".parquet") && !f.contains("/.") && !f.startsWith("_")).toList();
-        assertTrue(stageFiles.stream().anyMatch(f -> f.contains("/sluice_kind=shifted/")), stageFiles.toString());
-        assertTrue(stageFiles.stream().allMatch(f -> f.contains("/sluice_kind=stage/")
-                || f.contains("/sluice_kind=shifted/")), stageFiles.toString());
+        assertStageFilesAreStageAnd("shifted");
         List<String> quarantined = SPARK.read().format("delta").load(lake.resolve("quarantine/events").toString())
                 .selectExpr("concat(source_file, ':', record_index, '@', record_line, ' ', reason)").orderBy("record_line")
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
@@ -631,11 +636,7 @@ class PipelineTest {
             index += line == 10 ? 0 : 1;
         }
         assertEquals(expected, stage);
-        List<String> stageFiles = files("stage/events").stream()
-                .filter(f -> f.endsWith(".parquet") && !f.contains("/.") && !f.startsWith("_")).toList();
-        assertTrue(stageFiles.stream().anyMatch(f -> f.contains("/sluice_kind=corrected/")), stageFiles.toString());
-        assertTrue(stageFiles.stream().allMatch(f -> f.contains("/sluice_kind=stage/")
-                || f.contains("/sluice_kind=corrected/")), stageFiles.toString());
+        assertStageFilesAreStageAnd("corrected");
         assertEquals(List.of("big.json:18@20", "big.json:29@30"), SPARK.read().format("delta")
                 .load(lake.resolve("quarantine/events").toString())
                 .selectExpr("concat(source_file, ':', record_index, '@', record_line)").orderBy("record_line")

@@ -290,6 +290,40 @@ class PipelineTest {
         assertEquals(AFTER_LATER_VERSIONS, trusted());
     }
 
+    /**
+     * Another writer changes an older version between the classification and the write: deletes it, or moves it to
+     * another partition. The MERGE pruned to where the classification found it misses it; its commit's metrics say
+     * so, and the second MERGE over the whole table writes the newer version once.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"deleted", "moved"})
+    void anOlderVersionChangedByAnotherWriterBeforeTheWriteStillGetsItsNewerVersionOnce(String change)
+            throws IOException {
+        deliver("batch1.json", FIRST_VERSIONS);
+        assertEquals(0, sluice("run"), err);
+        deliver("batch2.json", LATER_VERSIONS);
+        String trustedTable = lake.resolve("trusted/events").toString();
+        Checkpoints otherWriter = name -> {
+            if (name.equals("distribute.trustedClassified")) {
+                io.delta.tables.DeltaTable table = io.delta.tables.DeltaTable.forPath(SPARK, trustedTable);
+                org.apache.spark.sql.Column e1 = org.apache.spark.sql.functions.col("event_id")
+                        .equalTo(org.apache.spark.sql.functions.lit("e1"));
+                if (change.equals("deleted")) {
+                    table.delete(e1);
+                } else {
+                    table.update(e1, Map.of("day", org.apache.spark.sql.functions.lit(9)));
+                }
+            }
+        };
+
+        assertEquals(0, sluice(otherWriter, "run"), err);
+
+        assertEquals(AFTER_LATER_VERSIONS, trusted());
+        assertTrue(out.contains("trusted: 1 of 2 older versions were where the classification found them"), out);
+        assertEquals(0, sluice("run"), err);
+        assertEquals(AFTER_LATER_VERSIONS, trusted());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"parse.planned", "parse.stageCommitted", "parse.quarantineCommitted", "parse.committed",
             "parse.firstMoved", "distribute.trustedCommitted", "distribute.consumedRecorded"})

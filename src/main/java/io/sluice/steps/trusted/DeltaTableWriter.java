@@ -12,16 +12,23 @@ import org.apache.spark.sql.SparkSession;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
 
 /**
  * Writes a classification into a Delta table: creates it, or replaces the rows that newer versions replace with a
  * MERGE whose source is those rows only and whose target side is pruned to the partitions holding them, then
- * appends the new keys' rows. The new keys go through no join, and a table that records its changes gets no
+ * appends the new keys' rows. The MERGE has a matched clause only: Spark then joins the target to the broadcast
+ * source with no shuffle of the target's rows (a not-matched clause makes it an outer join that shuffles every row of
+ * the touched files). A replaced row the MERGE did not find (deleted meanwhile by another writer, say) is found by
+ * its commit's metrics and written by a second MERGE against the whole table, so no newer version is lost. The new keys go through no join, and a table that records its changes gets no
  * change-data file for them (Delta reads an append's inserts from its data files; a MERGE writes a change-data
  * file beside each data file it writes, which doubled the files of a batch spread over thousands of partitions).
  * Each commit carries its own transaction, so a rerun after a kill between them applies only what is missing (the
@@ -34,6 +41,12 @@ final class DeltaTableWriter {
     /** New trusted tables record their changes, so {@code publish} recomputes only the gold groups they touch. */
     private static final String CHANGE_DATA_FEED = "spark.databricks.delta.properties.defaults.enableChangeDataFeed";
     private static final String MAX_RECORDS = "spark.sql.files.maxRecordsPerFile";
+    private static final String REPARTITION_BEFORE_WRITE = "spark.databricks.delta.merge.repartitionBeforeWrite.enabled";
+    private static final String USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+    /**
+     * At most this many replaced rows are broadcast to the MERGE's join; more go through Spark's own choice of join.
+     */
+    static final long BROADCAST_REPLACED_ROWS = 100_000;
     /** Above this many partitions holding replaced rows, the MERGE scans the whole target instead of listing them. */
     static final int MAX_PRUNED_PARTITIONS = 2000;
 
@@ -43,14 +56,17 @@ final class DeltaTableWriter {
     private final boolean deletionVectors;
     private final long rowsPerFile;
     private final Runnable replaced;
+    private final Consumer<String> progress;
 
     /**
      * @param rowsPerFile rows a file may hold before the write starts another
      * @param deletionVectors whether a new table gets deletion vectors
      * @param replaced called between the commit that replaces rows and the one that adds new keys (a crash point)
+     * @param progress told when a MERGE found fewer older versions than the classification did
      */
     DeltaTableWriter(SparkSession spark, TableShape shape, String path, boolean deletionVectors, long rowsPerFile,
-                     Runnable replaced) {
+                     Runnable replaced, Consumer<String> progress) {
+        this.progress = requireNonNull(progress, "progress is null");
         this.spark = requireNonNull(spark, "spark is null");
         this.shape = requireNonNull(shape, "shape is null");
         this.path = requireNonNull(path, "path is null");
@@ -81,7 +97,7 @@ final class DeltaTableWriter {
                 return;
             }
             if (counts.updated() > 0) {
-                merge(rowsOf(classification, counts.updated(), Action.UPDATE), classification,
+                merge(rowsOf(classification, counts.updated(), Action.UPDATE), classification, counts.updated(),
                         txn.map(Txn::replacing));
                 commits[0]++;
                 replaced.run();
@@ -126,20 +142,27 @@ final class DeltaTableWriter {
         }
     }
 
-    /** Replaces the table's rows of the keys of {@code rows}, newer versions of them. */
-    private void merge(Dataset<Row> rows, Classification classification, Optional<Txn> txn) {
-        Column on = lit(true);
-        for (String k : shape.dedupKey()) {
-            on = on.and(target(k).eqNullSafe(col("s." + quoted(k))));
-        }
+    /**
+     * Replaces the table's rows of the keys of {@code rows}, newer versions of them: one MERGE pruned to the
+     * partitions the classification found them in; if its commit says it updated other than {@code expected} rows,
+     * a second MERGE over the whole table writes what the first did not.
+     */
+    private void merge(Dataset<Row> rows, Classification classification, long expected, Optional<Txn> txn) {
+        Column on = sameKey();
         on = on.and(pruning(classification));
+        boolean small = expected <= BROADCAST_REPLACED_ROWS;
+        Dataset<Row> source = small ? broadcast(rows) : rows;
+        String commit = "sluice: newer versions (" + UUID.randomUUID() + ")";
         Column condition = on;
         Runnable merge = () -> DeltaTable.forPath(spark, path).as("t")
-                .merge(rows.as("s"), condition)
+                .merge(source.as("s"), condition)
                 .whenMatched().updateAll()
-                .whenNotMatched().insertAll()
                 .execute();
-        SessionConf.run(spark, Map.of(AUTO_MERGE, "true"), () -> {
+        // With the source broadcast, each task of the target's scan writes the rows it found; Delta's repartition
+        // by partition values before the write would put all of a small MERGE's files in one task.
+        Map<String, String> settings = Map.of(AUTO_MERGE, "true", USER_METADATA, commit,
+                REPARTITION_BEFORE_WRITE, Boolean.toString(!small));
+        SessionConf.run(spark, settings, () -> {
             if (txn.isPresent()) {
                 DeltaWrites.onceDml(spark, txn.get().appId(), txn.get().version(), () -> {
                     merge.run();
@@ -149,6 +172,48 @@ final class DeltaTableWriter {
                 merge.run();
             }
         });
+        Optional<Long> updated = updatedRows(commit);
+        if (updated.isPresent() && updated.get() != expected) {
+            progress.accept("trusted: " + updated.get() + " of " + expected + " older versions were where the"
+                    + " classification found them; merging the newer versions again against the whole table");
+            mergeNotWritten(rows);
+        }
+    }
+
+    /**
+     * Writes the rows of {@code rows} the table does not hold yet (the same lineage: batch, file, position) over
+     * the table's row of their key wherever it is, or as new rows where the key is gone.
+     */
+    private void mergeNotWritten(Dataset<Row> rows) {
+        Column written = lit(true);
+        for (String lineage : VersionDedup.INGESTION_ORDER) {
+            written = written.and(target(lineage).eqNullSafe(col("s." + quoted(lineage))));
+        }
+        Column notWritten = not(written);
+        SessionConf.run(spark, Map.of(AUTO_MERGE, "true"), () -> DeltaTable.forPath(spark, path).as("t")
+                .merge(rows.as("s"), sameKey())
+                .whenMatched(notWritten).updateAll()
+                .whenNotMatched().insertAll()
+                .execute());
+    }
+
+    /** The rows the commit carrying {@code userMetadata} updated, from its metrics; empty if there is none. */
+    private Optional<Long> updatedRows(String userMetadata) {
+        List<Row> found = DeltaTable.forPath(spark, path).history(5)
+                .where(col("userMetadata").equalTo(lit(userMetadata)))
+                .select(col("operationMetrics").getItem("numTargetRowsUpdated")).collectAsList();
+        if (found.isEmpty() || found.get(0).isNullAt(0)) {
+            return Optional.empty();
+        }
+        return Optional.of(Long.parseLong(found.get(0).getString(0)));
+    }
+
+    private Column sameKey() {
+        Column on = lit(true);
+        for (String k : shape.dedupKey()) {
+            on = on.and(target(k).eqNullSafe(col("s." + quoted(k))));
+        }
+        return on;
     }
 
     /**

@@ -51,8 +51,9 @@ public final class TrustedWrite {
     }
 
     /**
-     * @param checkpoints reached at {@code <step>.trustedReplaced}, between a write's two commits when it has both
-     *     replaced rows and new keys
+     * @param checkpoints reached at {@code <step>.trustedClassified}, once the batch is classified against a Delta
+     *     table and before it is written, and at {@code <step>.trustedReplaced}, between a write's two commits when it
+     *     has both replaced rows and new keys
      */
     public TrustedWrite(SparkSession spark, LakeLayout lake, String step, String table, DatasetProfile profile,
                         DistributeSettings settings, Consumer<String> progress, Checkpoints checkpoints) {
@@ -167,10 +168,11 @@ public final class TrustedWrite {
         Optional<Dataset<Row>> tableKeys = delta ? Optional.of(indexed.orElseGet(() -> shape.tableKeys(
                 spark.read().format("delta").load(path)))) : Optional.empty();
         DeltaTableWriter writer = new DeltaTableWriter(spark, shape, path, settings.deletionVectors(), rowsPerFile,
-                () -> checkpoints.reached(step + ".trustedReplaced"));
+                () -> checkpoints.reached(step + ".trustedReplaced"), progress);
         try (Classification classification = labelled("classify against the " + (indexed.isPresent()
                 ? "table's key index" : "table"), () -> classifier.classify(deduped, tableKeys, List.of()))) {
             announce(classification, path);
+            checkpoints.reached(step + ".trustedClassified");
             Optional<DeltaTableWriter.Txn> txn = txnVersion.map(v -> new DeltaTableWriter.Txn(
                     LakeLayout.txnAppId(step, table), v));
             int commits = labelled("write the trusted table", () -> writer.write(classification, delta, txn));

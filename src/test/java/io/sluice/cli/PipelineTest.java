@@ -291,6 +291,47 @@ class PipelineTest {
     }
 
     /**
+     * The MERGE of newer versions joins the broadcast replaced rows to the touched files: no sort-merge join, which
+     * shuffles every row of those files (what a not-matched clause made Delta plan).
+     */
+    @Test
+    void theMergeOfNewerVersionsBroadcastsThemInsteadOfShufflingTheTouchedFiles() throws Exception {
+        deliver("batch1.json", FIRST_VERSIONS);
+        assertEquals(0, sluice("run"), err);
+        deliver("batch2.json", LATER_VERSIONS);
+        List<String> mergePlans = java.util.Collections.synchronizedList(new ArrayList<>());
+        org.apache.spark.scheduler.SparkListener plans = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onOtherEvent(org.apache.spark.scheduler.SparkListenerEvent event) {
+                if (event instanceof org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart start
+                        && (start.description().contains("scanning files for matches")
+                        || start.description().contains("Writing modified data"))) {
+                    mergePlans.add(start.physicalPlanDescription());
+                }
+            }
+        };
+        SPARK.sparkContext().addSparkListener(plans);
+        // This table is a few rows, which Spark would broadcast whatever the MERGE's shape; a real table is not.
+        String threshold = "spark.sql.autoBroadcastJoinThreshold";
+        String before = SPARK.conf().get(threshold);
+        SPARK.conf().set(threshold, "-1");
+        try {
+            assertEquals(0, sluice("run"), err);
+            SPARK.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            SPARK.conf().set(threshold, before);
+            SPARK.sparkContext().removeSparkListener(plans);
+        }
+
+        assertEquals(AFTER_LATER_VERSIONS, trusted());
+        List<String> joins = mergePlans.stream().filter(plan -> plan.contains("Join")).toList();
+        assertTrue(joins.size() >= 2, "the MERGE's scans for matches and its write: " + mergePlans.size() + " plans");
+        for (String plan : joins) {
+            assertTrue(!plan.contains("SortMergeJoin") && plan.contains("BroadcastHashJoin"), plan);
+        }
+    }
+
+    /**
      * Another writer changes an older version between the classification and the write: deletes it, or moves it to
      * another partition. The MERGE pruned to where the classification found it misses it; its commit's metrics say
      * so, and the second MERGE over the whole table writes the newer version once.

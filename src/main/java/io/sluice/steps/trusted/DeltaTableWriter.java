@@ -28,9 +28,10 @@ import static org.apache.spark.sql.functions.struct;
  * appends the new keys' rows. The MERGE has a matched clause only: Spark then joins the target to the broadcast
  * source with no shuffle of the target's rows (a not-matched clause makes it an outer join that shuffles every row of
  * the touched files). A replaced row the MERGE did not find (deleted meanwhile by another writer, say) is found by
- * its commit's metrics and written by a second MERGE against the whole table, so no newer version is lost. The new keys go through no join, and a table that records its changes gets no
- * change-data file for them (Delta reads an append's inserts from its data files; a MERGE writes a change-data
- * file beside each data file it writes, which doubled the files of a batch spread over thousands of partitions).
+ * its commit's metrics and written by a second MERGE against the whole table, so no newer version is lost. The new
+ * keys go through no join, and a table that records its changes gets no change-data file for them (Delta reads an
+ * append's inserts from its data files; a MERGE writes a change-data file beside each data file it writes, which
+ * doubled the files of a batch spread over thousands of partitions).
  * Each commit carries its own transaction, so a rerun after a kill between them applies only what is missing (the
  * replaced rows are then classified as present). The merge condition and the pruning are Columns with typed
  * literals, so no value of a key or a partition ever becomes SQL text.
@@ -66,13 +67,13 @@ final class DeltaTableWriter {
      */
     DeltaTableWriter(SparkSession spark, TableShape shape, String path, boolean deletionVectors, long rowsPerFile,
                      Runnable replaced, Consumer<String> progress) {
-        this.progress = requireNonNull(progress, "progress is null");
         this.spark = requireNonNull(spark, "spark is null");
         this.shape = requireNonNull(shape, "shape is null");
         this.path = requireNonNull(path, "path is null");
         this.deletionVectors = deletionVectors;
         this.rowsPerFile = rowsPerFile;
         this.replaced = requireNonNull(replaced, "replaced is null");
+        this.progress = requireNonNull(progress, "progress is null");
     }
 
     /**
@@ -148,12 +149,10 @@ final class DeltaTableWriter {
      * a second MERGE over the whole table writes what the first did not.
      */
     private void merge(Dataset<Row> rows, Classification classification, long expected, Optional<Txn> txn) {
-        Column on = sameKey();
-        on = on.and(pruning(classification));
+        Column condition = sameKey().and(pruning(classification));
         boolean small = expected <= BROADCAST_REPLACED_ROWS;
         Dataset<Row> source = small ? broadcast(rows) : rows;
         String commit = "sluice: newer versions (" + UUID.randomUUID() + ")";
-        Column condition = on;
         Runnable merge = () -> DeltaTable.forPath(spark, path).as("t")
                 .merge(source.as("s"), condition)
                 .whenMatched().updateAll()

@@ -180,9 +180,13 @@ public final class ParsedRecords {
             sum[0] += counted.get(i)[2];
             sum[1] += counted.get(i)[1];
         }
-        tasks.replaceAll(task -> task.kind() != FileTask.Kind.SPLIT ? task
-                : task.after(offsets.get(task.relativePath()).get(task.split())[0],
-                        offsets.get(task.relativePath()).get(task.split())[1]));
+        tasks.replaceAll(task -> {
+            if (task.kind() != FileTask.Kind.SPLIT) {
+                return task;
+            }
+            long[] offset = offsets.get(task.relativePath()).get(task.split());
+            return task.after(offset[0], offset[1]);
+        });
         return offsets;
     }
 

@@ -19,9 +19,10 @@
 # (~6,000 partitions); files2000 = 365 days in 2,000 small files; gzip = 365 days, 16 gzip files; bigfile = 365 days
 # in one file (parse of one big file against days365's same events in 16 files).
 # For each shape, each in its own JVM started by submit/local.sh: (1) the plain Spark baseline: infer JSON, latest
-# per event_id by row_number, Parquet partitioned like trusted; (2) sluice run (parse + distribute) of the same input
-# into an empty lake; (3) Spark's own JSON reader with the events schema given writing the files to Parquet, and
-# (4) sluice parse alone of the same files. Then sluice distribute of a further batch into an empty table, into the days365 table, and into
+# per event_id by row_number, Parquet partitioned like trusted; (2) the same job in DuckDB (its JDBC driver, fetched
+# from Maven Central into target/bench-lib; reported as not measured when it cannot be fetched); (3) sluice run
+# (parse + distribute) of the same input into an empty lake; (4) Spark's own JSON reader with the events schema
+# given writing the files to Parquet, and (5) sluice parse alone of the same files. Then sluice distribute of a further batch into an empty table, into the days365 table, and into
 # the --big-table table; into the last two also with a tenth as many re-sends of the table's own events (7% newer
 # versions that move to another day: submit/bench-resend.py). Prints wall time, records/s, MB/s, peak RSS, files
 # written and the ratios; also to <work>/results.md.
@@ -90,6 +91,16 @@ fi
 
 echo "== build (when sources changed)"
 submit/local.sh --version
+
+# DuckDB, the single-node yardstick: its JDBC driver (native library inside) next to the build, not in Sluice's jar.
+duckdb_version=1.4.4.0
+duckdb_jar=$root/target/bench-lib/duckdb_jdbc-$duckdb_version.jar
+if [[ ! -f $duckdb_jar ]]; then
+  echo "== fetch DuckDB $duckdb_version (org.duckdb:duckdb_jdbc)"
+  mvn -q -B dependency:copy -Dartifact="org.duckdb:duckdb_jdbc:$duckdb_version" \
+    -DoutputDirectory="$root/target/bench-lib" > "$logs/fetch-duckdb.log" 2>&1 \
+    || echo "bench: could not fetch DuckDB's driver (see $logs/fetch-duckdb.log); DuckDB is not measured" >&2
+fi
 
 # generate DIR EVENTS SEED [OPTIONS...]: writes DIR once per (events, seed, options); keeps its summary in DIR.summary.
 generate() {
@@ -303,6 +314,12 @@ for shape in "${shape_list[@]}"; do
     MAY_FAIL=1 measure "baseline-$shape-$i" env SLUICE_MAIN=io.sluice.bench.PlainSparkBaseline submit/local.sh \
       "$input" "$work/baseline-$shape"
     output_files "baseline-$shape-$i" "$work/baseline-$shape"
+    if [[ -f $duckdb_jar ]]; then
+      rm -rf "$work/duckdb-$shape"
+      MAY_FAIL=1 measure "duckdb-$shape-$i" java -cp "target/sluice.jar:$duckdb_jar" io.sluice.bench.DuckDbBaseline \
+        "$input" "$work/duckdb-$shape"
+      output_files "duckdb-$shape-$i" "$work/duckdb-$shape"
+    fi
     lake=$work/lake-$shape
     fresh_lake "$lake" "$input"
     mkdir -p "$work/reports"
@@ -323,6 +340,7 @@ for shape in "${shape_list[@]}"; do
   for case in baseline run spark-json parse; do
     median_of "$case-$shape"
   done
+  [[ ! -f $duckdb_jar ]] || median_of "duckdb-$shape"
 done
 
 batch_input=$work/batch
@@ -428,6 +446,8 @@ results=$work/results.md
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for shape in "${shape_list[@]}"; do
     row "baseline-$shape" "$shape: plain Spark baseline (Parquet)" "${records_of[$shape]}" "${bytes_of[$shape]}"
+    [[ -z ${wall[duckdb-$shape]:-} ]] \
+      || row "duckdb-$shape" "$shape: DuckDB $duckdb_version, the same job" "${records_of[$shape]}" "${bytes_of[$shape]}"
     row "run-$shape" "$shape: sluice run (parse + distribute)" "${records_of[$shape]}" "${bytes_of[$shape]}"
     row "spark-json-$shape" "$shape: Spark JSON reader, schema given, to Parquet" "${records_of[$shape]}" \
       "${bytes_of[$shape]}"
@@ -449,6 +469,16 @@ results=$work/results.md
   echo
   for shape in "${shape_list[@]}"; do
     echo "- $shape: $(ratio "${wall[run-$shape]}" "${wall[baseline-$shape]}" "run-$shape" "baseline-$shape")"
+  done
+  echo
+  echo "sluice run / DuckDB's job, wall time:"
+  echo
+  for shape in "${shape_list[@]}"; do
+    if [[ -n ${wall[duckdb-$shape]:-} ]]; then
+      echo "- $shape: $(ratio "${wall[run-$shape]}" "${wall[duckdb-$shape]}" "run-$shape" "duckdb-$shape")"
+    else
+      echo "- $shape: not measured (DuckDB's driver could not be fetched)"
+    fi
   done
   echo
   echo "sluice parse / Spark's JSON reader to Parquet, wall time:"

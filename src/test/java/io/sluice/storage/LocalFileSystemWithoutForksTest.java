@@ -1,6 +1,8 @@
 package io.sluice.storage;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -13,10 +15,15 @@ import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The local file system without forks gives the files, directories and permissions Hadoop's own gives. */
+/**
+ * The local file system without forks gives the files, directories and permissions Hadoop's own gives, without
+ * checksum files; those written before are still verified, moved and deleted.
+ */
 class LocalFileSystemWithoutForksTest {
     @TempDir
     java.nio.file.Path dir;
@@ -47,15 +54,42 @@ class LocalFileSystemWithoutForksTest {
             fs.mkdirs(new Path(dir.toUri().toString() + name + "/explicit"), new FsPermission((short) 0750));
         }
 
-        for (String path : new String[] {"a=1", "a=1/b=x'y", "a=1/b=x'y/part-0.parquet",
-                "a=1/b=x'y/.part-0.parquet.crc", "explicit"}) {
+        for (String path : new String[] {"a=1", "a=1/b=x'y", "a=1/b=x'y/part-0.parquet", "explicit"}) {
             java.nio.file.Path mine = dir.resolve("ours").resolve(path);
             assertTrue(Files.exists(mine), path);
             assertEquals(permissions(dir.resolve("hadoops").resolve(path)), permissions(mine), path);
         }
+        assertTrue(Files.exists(dir.resolve("hadoops/a=1/b=x'y/.part-0.parquet.crc")));
+        assertFalse(Files.exists(dir.resolve("ours/a=1/b=x'y/.part-0.parquet.crc")));
         assertEquals("rwxr-x---", permissions(dir.resolve("ours/explicit")));
         Path written = new Path(dir.toUri().toString() + "ours/a=1/b=x'y/part-0.parquet");
         assertEquals(3, ours.getFileStatus(written).getLen());
+    }
+
+    @Test
+    void aFileWrittenWithAChecksumIsStillVerifiedAndMovesAndGoesWithIt() throws IOException {
+        FileSystem ours = fileSystem(LocalFileSystemWithoutForks.class.getName());
+        FileSystem hadoops = fileSystem(org.apache.hadoop.fs.LocalFileSystem.class.getName());
+        Path file = new Path(dir.toUri().toString() + "old/part-0.parquet");
+        try (FSDataOutputStream out = hadoops.create(file)) {
+            out.write(new byte[] {1, 2, 3, 4});
+        }
+        java.nio.file.Path data = dir.resolve("old/part-0.parquet");
+        Files.write(data, new byte[] {1, 2, 9, 4});
+        assertThrows(ChecksumException.class, () -> {
+            try (FSDataInputStream in = ours.open(file)) {
+                in.readFully(new byte[4]);
+            }
+        });
+
+        Path moved = new Path(dir.toUri().toString() + "moved/part-0.parquet");
+        ours.mkdirs(moved.getParent());
+        assertTrue(ours.rename(file, moved));
+        assertTrue(Files.exists(dir.resolve("moved/.part-0.parquet.crc")));
+        assertFalse(Files.exists(dir.resolve("old/.part-0.parquet.crc")));
+        assertTrue(ours.delete(moved, false));
+        assertFalse(Files.exists(dir.resolve("moved/.part-0.parquet.crc")));
+        assertFalse(Files.exists(dir.resolve("moved/part-0.parquet")));
     }
 
     @Test

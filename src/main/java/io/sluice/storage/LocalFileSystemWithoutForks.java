@@ -23,7 +23,8 @@ import java.util.Set;
  * {@code distribute} into ~6,000 partitions showed the writing tasks in {@code Shell.runCommand} in 15 of 16
  * samples. Setting the same permission bits through the JDK gives the same files at the cost of a system call.
  * Where the JDK cannot (a file system without POSIX permissions), or where the native library is loaded, Hadoop's own
- * way is used. * <p>
+ * way is used.
+ * <p>
  * It writes no checksum files ({@code .part-….parquet.crc}): Hadoop's local file system writes one beside every file,
  * which doubles the files a write into thousands of partitions creates. Files that have one, written before, are
  * still verified when read, and their checksum goes with them when they are renamed or deleted. Object stores and

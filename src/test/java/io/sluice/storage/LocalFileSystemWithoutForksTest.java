@@ -40,7 +40,7 @@ class LocalFileSystemWithoutForksTest {
     }
 
     @Test
-    void filesDirectoriesAndChecksumsGetHadoopsPermissions() throws IOException {
+    void filesAndDirectoriesGetHadoopsPermissionsAndNoChecksumFiles() throws IOException {
         FileSystem ours = fileSystem(LocalFileSystemWithoutForks.class.getName());
         FileSystem hadoops = fileSystem(org.apache.hadoop.fs.LocalFileSystem.class.getName());
         assertInstanceOf(LocalFileSystemWithoutForks.class, ours);
@@ -67,7 +67,7 @@ class LocalFileSystemWithoutForksTest {
     }
 
     @Test
-    void aFileWrittenWithAChecksumIsStillVerifiedAndMovesAndGoesWithIt() throws IOException {
+    void aChecksumWrittenBeforeIsStillVerifiedMovedAndDeleted() throws IOException {
         FileSystem ours = fileSystem(LocalFileSystemWithoutForks.class.getName());
         FileSystem hadoops = fileSystem(org.apache.hadoop.fs.LocalFileSystem.class.getName());
         Path file = new Path(dir.toUri().toString() + "old/part-0.parquet");

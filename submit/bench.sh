@@ -22,10 +22,11 @@
 # per event_id by row_number, Parquet partitioned like trusted; (2) the same job in DuckDB (its JDBC driver, fetched
 # from Maven Central into target/bench-lib; reported as not measured when it cannot be fetched); (3) sluice run
 # (parse + distribute) of the same input into an empty lake; (4) Spark's own JSON reader with the events schema
-# given writing the files to Parquet, and (5) sluice parse alone of the same files. Then sluice distribute of a further batch into an empty table, into the days365 table, and into
-# the --big-table table; into the last two also with a tenth as many re-sends of the table's own events (7% newer
-# versions that move to another day: submit/bench-resend.py). Prints wall time, records/s, MB/s, peak RSS, files
-# written and the ratios; also to <work>/results.md.
+# given writing the files to Parquet, and (5) sluice parse alone of the same files. Then sluice distribute of a
+# further batch into an empty table, into the days365 table, and into the --big-table table; into the last two also
+# with a tenth as many re-sends of the table's own events (7% newer versions that move to another day:
+# submit/bench-resend.py). Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to
+# <work>/results.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -40,7 +41,7 @@ memory=0
 memory_scale=1
 memory_cases=files,big,gzip
 
-usage() { sed -n '2,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do

@@ -9,7 +9,8 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * A batch classified against the trusted table: each deduplicated row with its {@link Action}, the table's
- * key columns of the same key beside it, and what the classification holds in counts. Cached until closed.
+ * key columns of the same key beside it, and what the classification holds in counts. Cached until closed
+ * (against no table, the batch's own cache serves).
  *
  * @param rows the classified rows, with the {@value Classifier#ACTION} column
  * @param counts rows per action and what the batch's own dedup collapsed

@@ -41,14 +41,16 @@ final class Classifier {
     }
 
     /**
-     * @param deduped the batch, one row per dedup key ({@link TableShape#prepare})
+     * @param deduped the batch, one row per dedup key ({@link TableShape#prepare}), cached by the caller until the
+     *     classification is closed
      * @param tableKeys the table's keys ({@link TableShape#tableKeys}), empty for a table that does not exist
      * @param scope columns that must match too: the partitions, for Parquet's partition-scoped dedup
      */
     Classification classify(Dataset<Row> deduped, Optional<Dataset<Row>> tableKeys, List<String> scope) {
-        Dataset<Row> classified = tableKeys.map(keys -> against(deduped, keys, scope))
-                .orElseGet(() -> deduped.withColumn(ACTION, lit(Action.INSERT.name())))
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        // Against no table every row is new: the batch's own cache serves, with the action beside each row.
+        Dataset<Row> classified = tableKeys.map(keys -> against(deduped, keys, scope)
+                        .persist(StorageLevel.MEMORY_AND_DISK_SER()))
+                .orElseGet(() -> deduped.withColumn(ACTION, lit(Action.INSERT.name())));
         return tally(classified);
     }
 

@@ -3,6 +3,8 @@ package io.sluice.steps.trusted;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,39 +14,54 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.negate;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
 
 /**
- * Collapses a batch to one row per key with one aggregation (no window sort): the greatest
- * (version, ingestion order) wins, so exact duplicates collapse and equal-version conflicts resolve to the
- * later-ingested row. Adds {@code _copies} (rows collapsed into this one) and {@code _tie} (another row had
- * the same version and different content).
+ * Collapses a batch to one row per key: the greatest (version, ingestion order) wins, so exact duplicates
+ * collapse and equal-version conflicts resolve to the later-ingested row. Adds {@code _copies} (rows collapsed
+ * into this one) and {@code _tie} (another row had the same version and different content).
+ *
+ * <p>One window over the key, ordered by version and ingestion order: a shuffle by key and one sort of the
+ * batch. An aggregation keeping the winning row ({@code max_by} of the whole row) needs the same shuffle, but its
+ * buffer is a struct, so Spark plans it as a sort-based aggregation with a partial aggregation before the
+ * shuffle: two sorts of every row, the first of which collapses nothing when most keys come once.
  */
 final class VersionDedup {
     /** Ingestion order of a stage row: later batch, then file name, then position in the file. */
     static final List<String> INGESTION_ORDER = List.of("_batch_seq", "_source_file", "_record_index");
 
+    private static final String RANK = "_rank";
+
     private VersionDedup() {
     }
 
     static Dataset<Row> latest(Dataset<Row> rows, List<String> key, String version) {
-        List<Column> order = new ArrayList<>();
-        order.add(col(version));
-        INGESTION_ORDER.forEach(name -> order.add(col(name)));
-        Column ordering = struct(order.toArray(Column[]::new));
-        Column all = struct(List.of(rows.columns()).stream().map(c -> col("`" + c + "`")).toArray(Column[]::new));
-        Column[] groups = key.stream().map(k -> col("`" + k + "`")).toArray(Column[]::new);
-        Dataset<Row> grouped = rows.groupBy(groups).agg(
-                max_by(all, ordering).as("_winner"),
-                count(lit(1)).as("_copies"),
-                max_by(col("_payload_hash"), struct(col(version), col("_payload_hash"))).as("_hash_high"),
-                max_by(col("_payload_hash"), struct(col(version), negate(col("_payload_hash")))).as("_hash_low"));
+        Column[] groups = key.stream().map(VersionDedup::quoted).toArray(Column[]::new);
+        List<Column> latestFirst = new ArrayList<>();
+        latestFirst.add(quoted(version).desc_nulls_last());
+        INGESTION_ORDER.forEach(name -> latestFirst.add(col(name).desc_nulls_last()));
+        WindowSpec byKey = Window.partitionBy(groups).orderBy(latestFirst.toArray(Column[]::new));
+        WindowSpec wholeKey = byKey.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
+        Column hash = col("_payload_hash");
         List<Column> out = new ArrayList<>();
         for (String c : rows.columns()) {
-            out.add(col("_winner.`" + c + "`").as(c));
+            out.add(quoted(c));
         }
         out.add(col("_copies"));
         out.add(col("_hash_high").notEqual(col("_hash_low")).as("_tie"));
-        return grouped.select(out.toArray(Column[]::new));
+        return rows
+                .withColumn(RANK, row_number().over(byKey))
+                .withColumn("_copies", count(lit(1)).over(wholeKey))
+                // Among the rows of the winning version (a null version below any other), the greatest and the
+                // least payload hash: unequal when that version came with two contents.
+                .withColumn("_hash_high", max_by(hash, struct(quoted(version), hash)).over(wholeKey))
+                .withColumn("_hash_low", max_by(hash, struct(quoted(version), negate(hash))).over(wholeKey))
+                .where(col(RANK).equalTo(1))
+                .select(out.toArray(Column[]::new));
+    }
+
+    private static Column quoted(String name) {
+        return col("`" + name.replace("`", "``") + "`");
     }
 }

@@ -38,7 +38,7 @@ import static org.apache.spark.sql.functions.col;
  * {@code distribute} (and, with another batch selection, {@code repartition}): stage batches not yet
  * consumed become rows of the dataset's trusted table, one per key (or per key and version), exactly once.
  *
- * <p>The batch is deduplicated with one aggregation, classified against the table's key columns
+ * <p>The batch is deduplicated by one window over the key, classified against the table's key columns
  * (insert, update, stale, same), and only inserts and updates are written: a plain append when there are no
  * updates, else one MERGE restricted to the partitions the updated rows live in. Every commit is a Delta
  * idempotent write keyed by the greatest batch consumed, and the consumed batches are recorded the same way,

@@ -37,16 +37,17 @@ final class VersionDedup {
     }
 
     static Dataset<Row> latest(Dataset<Row> rows, List<String> key, String version) {
-        Column[] groups = key.stream().map(VersionDedup::quoted).toArray(Column[]::new);
+        Column[] groups = key.stream().map(TableShape::column).toArray(Column[]::new);
+        Column versionColumn = TableShape.column(version);
         List<Column> latestFirst = new ArrayList<>();
-        latestFirst.add(quoted(version).desc_nulls_last());
+        latestFirst.add(versionColumn.desc_nulls_last());
         INGESTION_ORDER.forEach(name -> latestFirst.add(col(name).desc_nulls_last()));
         WindowSpec byKey = Window.partitionBy(groups).orderBy(latestFirst.toArray(Column[]::new));
         WindowSpec wholeKey = byKey.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
         Column hash = col("_payload_hash");
         List<Column> out = new ArrayList<>();
         for (String c : rows.columns()) {
-            out.add(quoted(c));
+            out.add(TableShape.column(c));
         }
         out.add(col("_copies"));
         out.add(col("_hash_high").notEqual(col("_hash_low")).as("_tie"));
@@ -55,13 +56,9 @@ final class VersionDedup {
                 .withColumn("_copies", count(lit(1)).over(wholeKey))
                 // Among the rows of the winning version (a null version below any other), the greatest and the
                 // least payload hash: unequal when that version came with two contents.
-                .withColumn("_hash_high", max_by(hash, struct(quoted(version), hash)).over(wholeKey))
-                .withColumn("_hash_low", max_by(hash, struct(quoted(version), negate(hash))).over(wholeKey))
+                .withColumn("_hash_high", max_by(hash, struct(versionColumn, hash)).over(wholeKey))
+                .withColumn("_hash_low", max_by(hash, struct(versionColumn, negate(hash))).over(wholeKey))
                 .where(col(RANK).equalTo(1))
                 .select(out.toArray(Column[]::new));
-    }
-
-    private static Column quoted(String name) {
-        return col("`" + name.replace("`", "``") + "`");
     }
 }

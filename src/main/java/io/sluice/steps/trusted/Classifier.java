@@ -8,6 +8,7 @@ import org.apache.spark.storage.StorageLevel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.broadcast;
@@ -32,12 +33,15 @@ final class Classifier {
     static final long BROADCAST_KEYS = 500_000;
 
     private final TableShape shape;
-    private final long batchKeys;
+    private final LongSupplier batchKeys;
 
-    /** @param batchKeys rows of the deduplicated batch: one per key */
-    Classifier(TableShape shape, long batchKeys) {
+    /**
+     * @param batchKeys counts the rows of the deduplicated batch (one per key); asked only when there is a table to
+     *     classify against
+     */
+    Classifier(TableShape shape, LongSupplier batchKeys) {
         this.shape = requireNonNull(shape, "shape is null");
-        this.batchKeys = batchKeys;
+        this.batchKeys = requireNonNull(batchKeys, "batchKeys is null");
     }
 
     /**
@@ -63,7 +67,7 @@ final class Classifier {
     private Dataset<Row> against(Dataset<Row> deduped, Dataset<Row> keys, List<String> scope) {
         List<String> match = new ArrayList<>(shape.dedupKey());
         Dataset<Row> candidates = keys;
-        if (batchKeys <= BROADCAST_KEYS) {
+        if (batchKeys.getAsLong() <= BROADCAST_KEYS) {
             Dataset<Row> wanted = deduped.select(match.stream().map(k -> TableShape.column(k).as("_b_" + k))
                     .toArray(Column[]::new));
             Column same = lit(true);

@@ -129,8 +129,9 @@ public final class TrustedWrite {
         }
         Dataset<Row> deduped = shape.prepare(stageRows).persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            long keys = labelled("deduplicate the batch", deduped::count);
-            return write(path, deduped, new Classifier(shape, keys), txnVersion, delta, hasData, parquet);
+            // Counted only against a table (the broadcast's bound): against none, the tally's job fills the cache.
+            Classifier classifier = new Classifier(shape, () -> labelled("deduplicate the batch", deduped::count));
+            return write(path, deduped, classifier, txnVersion, delta, hasData, parquet);
         } finally {
             deduped.unpersist();
         }

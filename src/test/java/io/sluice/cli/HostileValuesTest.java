@@ -220,6 +220,48 @@ class HostileValuesTest {
         assertEquals(expected, table("events", false), "compaction changes no row");
     }
 
+    /**
+     * The first write into a new table counts the records it read, the copies it collapsed and the ties it broke, and
+     * names every partition it landed in with its rows: hostile text, and null for an empty value or Hive's default
+     * name, as the table holds them.
+     */
+    @Test
+    void theFirstWriteCountsItsRowsAndEveryPartitionItLandsIn() throws IOException {
+        List<Event> events = new ArrayList<>(batches().get(0).subList(0, HOSTILE.size()));
+        events.add(events.get(0));
+        events.add(events.get(5));
+        Event tied = events.get(7);
+        events.add(new Event(tied.id(), tied.timestamp(), tied.domain(), tied.type(), "other content"));
+        deliver(0, events);
+        Path report = dir.resolve("report.json");
+
+        assertEquals(0, sluice.run("run", "--report", report.toString()), sluice.out() + sluice.err());
+
+        com.fasterxml.jackson.databind.JsonNode distribute = null;
+        for (com.fasterxml.jackson.databind.JsonNode step : JSON.readTree(report.toFile()).get("steps")) {
+            if (step.get("step").asText().equals("distribute")) {
+                distribute = step;
+            }
+        }
+        int keys = HOSTILE.size();
+        assertEquals(keys + 3, distribute.get("records").get("read").asLong());
+        assertEquals(3, distribute.get("records").get("duplicates").asLong());
+        assertEquals(keys, distribute.get("records").get("written").asLong());
+        assertEquals(keys, distribute.get("details").get("inserted").asLong());
+        assertEquals(1, distribute.get("details").get("sameVersionConflicts").asLong());
+        java.util.Set<String> landed = new java.util.TreeSet<>();
+        distribute.get("notes").forEach(note -> landed.add(note.asText()));
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        for (Row row : SPARK.read().format("delta").load(dir.resolve("lake/trusted/events").toString())
+                .groupBy("domain", "event_type", "day").count().collectAsList()) {
+            expected.add("landed domain=" + row.get(0) + "/event_type=" + row.get(1) + "/day=" + row.get(2) + ": "
+                    + row.getLong(3) + " rows");
+        }
+        assertEquals(true, expected.size() > 10 && expected.size() <= 25, "every partition is listed: " + expected);
+        assertEquals(true, expected.stream().anyMatch(line -> line.contains("domain=null/")), expected.toString());
+        assertEquals(expected, landed);
+    }
+
     @Test
     void parquetTableEqualsItsPartitionScopedOracle() throws IOException {
         runEach("run", "--format", "parquet");

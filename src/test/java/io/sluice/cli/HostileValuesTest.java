@@ -1,5 +1,6 @@
 package io.sluice.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.SparkTestSession;
@@ -21,8 +22,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every JSON-legal awkward character in every partition column and in record keys, through several batches
@@ -237,8 +241,8 @@ class HostileValuesTest {
 
         assertEquals(0, sluice.run("run", "--report", report.toString()), sluice.out() + sluice.err());
 
-        com.fasterxml.jackson.databind.JsonNode distribute = null;
-        for (com.fasterxml.jackson.databind.JsonNode step : JSON.readTree(report.toFile()).get("steps")) {
+        JsonNode distribute = null;
+        for (JsonNode step : JSON.readTree(report.toFile()).get("steps")) {
             if (step.get("step").asText().equals("distribute")) {
                 distribute = step;
             }
@@ -249,16 +253,16 @@ class HostileValuesTest {
         assertEquals(keys, distribute.get("records").get("written").asLong());
         assertEquals(keys, distribute.get("details").get("inserted").asLong());
         assertEquals(1, distribute.get("details").get("sameVersionConflicts").asLong());
-        java.util.Set<String> landed = new java.util.TreeSet<>();
+        Set<String> landed = new TreeSet<>();
         distribute.get("notes").forEach(note -> landed.add(note.asText()));
-        java.util.Set<String> expected = new java.util.TreeSet<>();
+        Set<String> expected = new TreeSet<>();
         for (Row row : SPARK.read().format("delta").load(dir.resolve("lake/trusted/events").toString())
                 .groupBy("domain", "event_type", "day").count().collectAsList()) {
             expected.add("landed domain=" + row.get(0) + "/event_type=" + row.get(1) + "/day=" + row.get(2) + ": "
                     + row.getLong(3) + " rows");
         }
-        assertEquals(true, expected.size() > 10 && expected.size() <= 25, "every partition is listed: " + expected);
-        assertEquals(true, expected.stream().anyMatch(line -> line.contains("domain=null/")), expected.toString());
+        assertTrue(expected.size() > 10 && expected.size() <= 25, "every partition is listed: " + expected);
+        assertTrue(expected.stream().anyMatch(line -> line.contains("domain=null/")), expected.toString());
         assertEquals(expected, landed);
     }
 

@@ -24,6 +24,8 @@ public final class SparkTestSession {
                     .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
                     .config("spark.databricks.delta.snapshotPartitions", "2")
                     .config("spark.hadoop.fs.file.impl", LocalFileSystemWithoutForks.class.getName())
+                    .config("spark.hadoop.fs.AbstractFileSystem.file.impl",
+                            LocalFileSystemWithoutForks.Context.class.getName())
                     .getOrCreate();
         }
         return session;

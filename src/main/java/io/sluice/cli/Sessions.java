@@ -16,6 +16,7 @@ final class Sessions {
             "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
 
     private static final String LOCAL_FILE_SYSTEM = "spark.hadoop.fs.file.impl";
+    private static final String LOCAL_FILE_CONTEXT = "spark.hadoop.fs.AbstractFileSystem.file.impl";
     /**
      * Delta's copy of a small table's whole file list into each commit's checksum file: on a new table it builds the
      * empty state with a Spark query, about a second of a parse's three commits (stage, quarantine, ledger) in a JVM
@@ -41,6 +42,7 @@ final class Sessions {
         if (defaults.getOrDefault("spark.master", platform.get("spark.master", "")).startsWith("local")) {
             // Local runs write their zones to file: paths; see LocalFileSystemWithoutForks for why.
             defaults.putIfAbsent(LOCAL_FILE_SYSTEM, LocalFileSystemWithoutForks.class.getName());
+            defaults.putIfAbsent(LOCAL_FILE_CONTEXT, LocalFileSystemWithoutForks.Context.class.getName());
         }
         SparkSession.Builder builder = SparkSession.builder().appName(settings.appName());
         defaults.forEach((key, value) -> {

@@ -33,7 +33,8 @@ import java.util.Set;
  * Where the JDK cannot (a file system without POSIX permissions), or where the native library is loaded, Hadoop's own
  * way is used. Renames through Hadoop's {@code FileContext}, the API Delta writes its log with, ask for the status of
  * both paths without following links, which Hadoop answers by running {@code readlink} for each: ten child processes
- * per Delta commit. {@link Context} is this file system for {@code FileContext} ({@code fs.AbstractFileSystem.file.impl}).
+ * per Delta commit. {@link Context} is this file system for {@code FileContext}
+ * ({@code fs.AbstractFileSystem.file.impl}).
  * <p>
  * It writes no checksum files ({@code .part-….parquet.crc}): Hadoop's local file system writes one beside every file,
  * which doubles the files a write into thousands of partitions creates. Files that have one, written before, are

@@ -169,7 +169,8 @@ class LocalFileSystemWithoutForksTest {
         }
         assertTrue(Files.exists(dir.resolve("hadoops/_delta_log/.00001.json.crc")));
         try (var files = Files.list(dir.resolve("ours/_delta_log"))) {
-            assertEquals(List.of("00000.json", "00001.json"), files.map(f -> f.getFileName().toString()).sorted().toList());
+            assertEquals(List.of("00000.json", "00001.json"),
+                    files.map(file -> file.getFileName().toString()).sorted().toList());
         }
     }
 }

@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,12 @@ import static org.apache.spark.sql.functions.col;
  * so a run killed anywhere and run again ends with the same table.
  */
 public final class DistributeStage {
+    /**
+     * Manifests of cleaned batches moved out of the folder every run reads, at most this many per run: one per run in
+     * steady state; a lake that kept years of them is drained over a few runs rather than in one.
+     */
+    private static final int MANIFESTS_RETIRED_PER_RUN = 1000;
+
     private final SparkSession spark;
     private final LakeLayout lake;
     private final String step;
@@ -129,8 +136,17 @@ public final class DistributeStage {
                 checkpoints.reached(step + ".consumedRecorded");
             }
             // Only the dataset's own table decides what stage may lose; derived tables read within the retention.
-            long cleaned = table.equals(dataset) ? cleanStage(manifests, consumed.seqs()) : 0;
-            details.put("stageBatchesCleaned", cleaned);
+            if (table.equals(dataset)) {
+                Set<Long> consumedNow = new HashSet<>(done);
+                if (!selection.replay()) {
+                    consumedNow.addAll(todo.stream().map(BatchManifest::seq).toList());
+                }
+                details.put("stageBatchesCleaned", (long) cleanStage(manifests, consumedNow));
+                details.put("manifestsRetired", (long) manifests.retire(cleanedThrough(), consumedNow::contains,
+                        MANIFESTS_RETIRED_PER_RUN));
+            } else {
+                details.put("stageBatchesCleaned", 0L);
+            }
             long duration = clock.millis() - started.toEpochMilli();
             return new StepResult(step, dataset, started, duration, FileCounts.NONE, records, details, notes);
         }
@@ -154,25 +170,30 @@ public final class DistributeStage {
      */
     private int cleanStage(BatchManifests manifests, Set<Long> consumed) {
         Instant cutoff = clock.instant().minus(settings.stageRetentionDuration());
-        List<Long> expired = manifests.all().stream()
-                .filter(m -> consumed.contains(m.seq()))
+        long cleanedThrough = cleanedThrough();
+        List<Long> fresh = manifests.all().stream()
+                .filter(m -> m.seq() > cleanedThrough && consumed.contains(m.seq()))
                 .filter(m -> !Instant.parse(m.startedAt()).isAfter(cutoff))
                 .map(BatchManifest::seq).toList();
         String stage = lake.stageTable(dataset);
-        if (expired.isEmpty() || !DeltaTable.isDeltaTable(spark, stage)) {
-            return 0;
-        }
-        String marker = lake.storage().resolve(lake.zones().stage(), "_sluice/" + dataset + "/cleaned-through");
-        long cleanedThrough = lake.storage().read(marker).map(String::strip).map(Long::parseLong).orElse(0L);
-        List<Long> fresh = expired.stream().filter(seq -> seq > cleanedThrough).toList();
-        if (fresh.isEmpty()) {
+        if (fresh.isEmpty() || !DeltaTable.isDeltaTable(spark, stage)) {
             return 0;
         }
         Column condition = col("_batch_seq").isin(fresh.toArray());
         DeltaTable.forPath(spark, stage).delete(condition);
-        lake.storage().write(marker, Long.toString(fresh.stream().mapToLong(Long::longValue).max().orElseThrow()));
+        lake.storage().write(cleanedThroughMarker(),
+                Long.toString(fresh.stream().mapToLong(Long::longValue).max().orElseThrow()));
         progress.accept("stage: removed " + fresh.size() + " consumed batches past the retention of "
                 + settings.stageRetention());
         return fresh.size();
+    }
+
+    /** The newest stage batch whose rows {@link #cleanStage} deleted; 0 before the first. */
+    private long cleanedThrough() {
+        return lake.storage().read(cleanedThroughMarker()).map(String::strip).map(Long::parseLong).orElse(0L);
+    }
+
+    private String cleanedThroughMarker() {
+        return lake.storage().resolve(lake.zones().stage(), "_sluice/" + dataset + "/cleaned-through");
     }
 }

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -130,14 +131,8 @@ public final class PullJdbc {
 
     /** The watermark committed with the last batch: its range's upper bound. Earlier batches are all finished here. */
     private static Optional<String> committed(BatchManifests manifests, SourceRanges<JdbcRange> ranges) {
-        List<BatchManifest> all = manifests.all();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            Optional<JdbcRange> last = ranges.find(all.get(i).seq());
-            if (last.isPresent() && last.get().until() != null) {
-                return Optional.of(last.get().until());
-            }
-        }
-        return Optional.empty();
+        return manifests.seqsNewestFirst().map(ranges::find).flatMap(Optional::stream)
+                .map(JdbcRange::until).filter(Objects::nonNull).findFirst();
     }
 
     /** The source's greatest watermark now: the upper bound of the batch, fixed before reading. */

@@ -140,15 +140,8 @@ public final class PullKafka {
      */
     private static Map<TopicPartition, Long> committed(BatchManifests manifests, SourceRanges<KafkaRange> ranges) {
         Map<TopicPartition, Long> committed = new HashMap<>();
-        List<BatchManifest> all = manifests.all();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            Optional<KafkaRange> last = ranges.find(all.get(i).seq());
-            if (last.isPresent()) {
-                last.get().partitions().forEach(p ->
-                        committed.put(new TopicPartition(p.topic(), p.partition()), p.until()));
-                break;
-            }
-        }
+        manifests.seqsNewestFirst().map(ranges::find).flatMap(Optional::stream).findFirst().ifPresent(last ->
+                last.partitions().forEach(p -> committed.put(new TopicPartition(p.topic(), p.partition()), p.until())));
         return committed;
     }
 

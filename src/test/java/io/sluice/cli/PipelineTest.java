@@ -291,6 +291,50 @@ class PipelineTest {
     }
 
     /**
+     * With a stage retention of zero each run cleans the batches it consumed, and the manifests of cleaned batches
+     * leave the folder every run reads: after three runs it holds the newest batch's only, the next parse numbers its
+     * batch after it, and the table is what it would be without the cleaning.
+     */
+    @Test
+    void cleanedBatchesLeaveStageAndTheirManifestsLeaveTheFolderEveryRunReads() throws IOException {
+        Path config = lake.resolve("no-retention.yaml");
+        String local = Files.readString(Path.of("conf/local.yaml"));
+        assertTrue(local.contains("stageRetention: P7D"), "conf/local.yaml sets the retention this test replaces");
+        Files.writeString(config, local.replace("stageRetention: P7D", "stageRetention: PT0S"));
+        String e6 = "{\"event_id\":\"e6\",\"timestamp\":\"2024-03-03T10:00:00Z\",\"domain\":\"a\","
+                + "\"event_type\":\"b\",\"data\":{\"v\":6}}\n";
+        String e7 = e6.replace("e6", "e7").replace("2024-03-03", "2024-03-04");
+
+        deliver("batch1.json", FIRST_VERSIONS);
+        assertEquals(0, sluice("run", "--config", config.toString()), err);
+        deliver("batch2.json", e6);
+        assertEquals(0, sluice("run", "--config", config.toString()), err);
+        deliver("batch3.json", LATER_VERSIONS);
+        assertEquals(0, sluice("run", "--config", config.toString(), "--report",
+                lake.resolve("report.json").toString()), err);
+
+        assertEquals(List.of("000000000003.json"), files("stage/_sluice/events/batches"));
+        assertEquals(List.of("000000000001.json", "000000000002.json"), files("stage/_sluice/events/batches-retired"));
+        assertEquals(0, SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count(),
+                "every consumed batch was cleaned from stage");
+        JsonNode details = JSON.readTree(lake.resolve("report.json").toFile()).at("/steps/1/details");
+        assertEquals(1, details.get("stageBatchesCleaned").asLong());
+        assertEquals(1, details.get("manifestsRetired").asLong());
+        Map<String, String> expected = new TreeMap<>(AFTER_LATER_VERSIONS);
+        expected.put("e6", "2024-03-03T10:00:00Z | a-b/2024/3/3 | {\"v\":6}");
+        assertEquals(expected, trusted());
+
+        deliver("batch4.json", e7 + LATER_VERSIONS);
+        assertEquals(0, sluice("run", "--config", config.toString()), err);
+
+        assertEquals(List.of("000000000004.json"), files("stage/_sluice/events/batches"));
+        assertEquals(List.of("000000000001.json", "000000000002.json", "000000000003.json"),
+                files("stage/_sluice/events/batches-retired"));
+        expected.put("e7", "2024-03-04T10:00:00Z | a-b/2024/3/4 | {\"v\":6}");
+        assertEquals(expected, trusted(), "batch 4 is new, and its re-sends of batch 3 change nothing");
+    }
+
+    /**
      * The MERGE of newer versions joins the broadcast replaced rows to the touched files: no sort-merge join, which
      * shuffles every row of those files (what a not-matched clause made Delta plan).
      */

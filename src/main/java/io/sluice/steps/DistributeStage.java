@@ -105,7 +105,8 @@ public final class DistributeStage {
             BatchManifests manifests = new BatchManifests(lake.storage(), lake.zones().stage(), dataset);
             ConsumedBatches consumed = new ConsumedBatches(spark, lake.consumedBatches(table));
             Set<Long> done = consumed.seqs();
-            List<BatchManifest> todo = manifests.all().stream()
+            List<BatchManifest> all = manifests.all();
+            List<BatchManifest> todo = all.stream()
                     .filter(m -> m.status() != BatchManifest.Status.PLANNED)
                     .filter(selection.eligible())
                     .filter(m -> selection.replay() || !done.contains(m.seq()))
@@ -141,7 +142,7 @@ public final class DistributeStage {
                 if (!selection.replay()) {
                     consumedNow.addAll(todo.stream().map(BatchManifest::seq).toList());
                 }
-                details.put("stageBatchesCleaned", (long) cleanStage(manifests, consumedNow));
+                details.put("stageBatchesCleaned", (long) cleanStage(all, consumedNow));
                 details.put("manifestsRetired", (long) manifests.retire(cleanedThrough(), consumedNow::contains,
                         MANIFESTS_RETIRED_PER_RUN));
             } else {
@@ -168,10 +169,10 @@ public final class DistributeStage {
      * Deletes consumed stage batches older than the retention, with one Delta DELETE (a log entry; VACUUM
      * reclaims the files later). Never touches a batch the trusted table has not consumed.
      */
-    private int cleanStage(BatchManifests manifests, Set<Long> consumed) {
+    private int cleanStage(List<BatchManifest> manifests, Set<Long> consumed) {
         Instant cutoff = clock.instant().minus(settings.stageRetentionDuration());
         long cleanedThrough = cleanedThrough();
-        List<Long> fresh = manifests.all().stream()
+        List<Long> fresh = manifests.stream()
                 .filter(m -> m.seq() > cleanedThrough && consumed.contains(m.seq()))
                 .filter(m -> !Instant.parse(m.startedAt()).isAfter(cutoff))
                 .map(BatchManifest::seq).toList();

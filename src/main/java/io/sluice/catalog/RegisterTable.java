@@ -133,7 +133,7 @@ public final class RegisterTable {
         }
         if (!missing.isEmpty()) {
             spark.sql("ALTER TABLE " + table.quoted() + " ADD COLUMNS (" + missing.stream()
-                    .map(f -> "`" + f.name() + "` " + f.dataType().sql()).collect(Collectors.joining(", ")) + ")");
+                    .map(f -> identifier(f.name()) + " " + f.dataType().sql()).collect(Collectors.joining(", ")) + ")");
         }
         return missing.stream().map(StructField::name).toList();
     }
@@ -149,6 +149,11 @@ public final class RegisterTable {
     }
 
     /** {@code text} as a SQL string literal. */
+    /** A column name quoted for Spark SQL, Hive and Athena DDL: any name, a backtick in it doubled. */
+    static String identifier(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+
     static String literal(String text) {
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,12 +120,17 @@ final class DdlCommand implements Callable<Integer> {
                 partitionValues(rows.inputFiles(), partitions));
     }
 
-    /** The values of each partition column, read from the files' paths ({@code col=value/}): no data is read. */
+    /**
+     * The values of each partition column, read from the files' paths ({@code col=value/}): no data is read.
+     *
+     * @param files the files as URIs, as {@link Dataset#inputFiles()} gives them: a folder {@code region=50%25} (Spark's
+     *     escape of {@code 50%}) is {@code region=50%2525} in them
+     */
     static Map<String, SortedSet<String>> partitionValues(String[] files, List<String> partitions) {
         Map<String, SortedSet<String>> values = new TreeMap<>();
         partitions.forEach(p -> values.put(p, new TreeSet<>()));
         for (String file : files) {
-            for (String segment : file.split("/")) {
+            for (String segment : URI.create(file).getPath().split("/")) {
                 int eq = segment.indexOf('=');
                 if (eq > 0 && values.containsKey(segment.substring(0, eq))) {
                     values.get(segment.substring(0, eq)).add(ExternalCatalogUtils.unescapePathName(

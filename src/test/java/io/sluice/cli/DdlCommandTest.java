@@ -70,6 +70,10 @@ class DdlCommandTest {
     }
 
     private int ddl(String... args) {
+        return ddl(config, args);
+    }
+
+    private int ddl(Path config, String... args) {
         StringWriter outText = new StringWriter();
         StringWriter errText = new StringWriter();
         CommandLine commandLine = Sluice.commandLine(new Sluice(settings -> SPARK, Checkpoints.NONE, Clock.systemUTC()));
@@ -212,6 +216,52 @@ class DdlCommandTest {
                     + " FROM ddl_orders ORDER BY order_id").collectAsList().stream().map(Object::toString).toList());
         } finally {
             SPARK.sql("DROP TABLE IF EXISTS ddl_orders");
+        }
+    }
+
+    @Test
+    void aTableWithHostileNamesAndPartitionValuesIsRegisteredAsPrintedWithEveryRow() throws IOException {
+        Path hostile = lake.resolve("hostile.yaml");
+        Files.writeString(hostile, """
+                zones: {landing: lake/landing, stage: lake/stage, trusted: lake/trusted, quarantine: lake/quarantine}
+                datasets:
+                  tickets:
+                    recordKey: [ticket_id]
+                    version: updated_at
+                    eventTime: updated_at
+                    fields: {ticket_id: string, updated_at: timestamp}
+                    derived: {region: "'eu'"}
+                    partitions: [region]
+                    format: parquet
+                """);
+        List<String> regions = java.util.Arrays.asList("it's", "a,b", "x=y/z\\", "50%", "ünï", null);
+        List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < regions.size(); i++) {
+            rows.add(org.apache.spark.sql.RowFactory.create("t" + i, "v`" + i, regions.get(i)));
+        }
+        SPARK.createDataFrame(rows, new org.apache.spark.sql.types.StructType()
+                        .add("ticket_id", "string").add("odd`name", "string").add("region", "string"))
+                .write().mode(SaveMode.Overwrite).partitionBy("region").parquet(lake.resolve("trusted/tickets").toString());
+
+        assertEquals(0, ddl(hostile, "--engine", "athena"), err);
+        assertEquals(true, out.contains("  `odd``name` string\n"), out);
+        assertEquals(true, out.contains("-- no partition projection: column region has the value '50%', stored in the"
+                + " folder region=50%25; the partitions are registered from their folders instead\n"
+                + "MSCK REPAIR TABLE `tickets`;\n"), out);
+
+        assertEquals(0, ddl(hostile, "--engine", "spark", "--table", "ddl_tickets", "--dataset", "tickets"), err);
+        try {
+            for (String statement : out.replaceAll("(?m)^--.*\n", "").split(";\n")) {
+                if (!statement.isBlank()) {
+                    SPARK.sql(statement);
+                }
+            }
+            List<String> read = SPARK.table("ddl_tickets").orderBy("ticket_id").collectAsList().stream()
+                    .map(Object::toString).toList();
+            assertEquals(List.of("[t0,v`0,it's]", "[t1,v`1,a,b]", "[t2,v`2,x=y/z\\]", "[t3,v`3,50%]", "[t4,v`4,ünï]",
+                    "[t5,v`5,null]"), read);
+        } finally {
+            SPARK.sql("DROP TABLE IF EXISTS ddl_tickets");
         }
     }
 

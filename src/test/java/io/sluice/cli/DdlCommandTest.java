@@ -2,8 +2,11 @@ package io.sluice.cli;
 
 import io.sluice.SparkTestSession;
 import io.sluice.lake.Checkpoints;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +18,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -234,12 +239,12 @@ class DdlCommandTest {
                     partitions: [region]
                     format: parquet
                 """);
-        List<String> regions = java.util.Arrays.asList("it's", "a,b", "x=y/z\\", "50%", "ünï", null);
-        List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+        List<String> regions = Arrays.asList("it's", "a,b", "x=y/z\\", "50%", "ünï", null);
+        List<Row> rows = new ArrayList<>();
         for (int i = 0; i < regions.size(); i++) {
-            rows.add(org.apache.spark.sql.RowFactory.create("t" + i, "v`" + i, regions.get(i)));
+            rows.add(RowFactory.create("t" + i, "v`" + i, regions.get(i)));
         }
-        SPARK.createDataFrame(rows, new org.apache.spark.sql.types.StructType()
+        SPARK.createDataFrame(rows, new StructType()
                         .add("ticket_id", "string").add("odd`name", "string").add("region", "string"))
                 .write().mode(SaveMode.Overwrite).partitionBy("region").parquet(lake.resolve("trusted/tickets").toString());
 

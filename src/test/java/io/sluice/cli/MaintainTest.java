@@ -1,6 +1,8 @@
 package io.sluice.cli;
 
 import io.sluice.SparkTestSession;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -113,11 +117,11 @@ class MaintainTest {
     }
 
     /** The most tasks a stage of {@code work} had. */
-    private static int widestStage(Runnable work) throws java.util.concurrent.TimeoutException {
-        java.util.concurrent.atomic.AtomicInteger widest = new java.util.concurrent.atomic.AtomicInteger();
-        org.apache.spark.scheduler.SparkListener stages = new org.apache.spark.scheduler.SparkListener() {
+    private static int widestStage(Runnable work) throws TimeoutException {
+        AtomicInteger widest = new AtomicInteger();
+        SparkListener stages = new SparkListener() {
             @Override
-            public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted submitted) {
+            public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
                 widest.accumulateAndGet(submitted.stageInfo().numTasks(), Math::max);
             }
         };

@@ -102,6 +102,17 @@ class KeyIndexTest {
             }
             assertTrue(indexed.out().contains("key index: added the written rows"),
                     "batch " + b + " was classified against a current index: " + indexed.out());
+            if (b == 0) {
+                // 49 small files beside the first append's: the next append makes 51, and packs them into one.
+                String index = indexed.location("trusted/_sluice/events/key-index");
+                SPARK.read().format("delta").load(index).crossJoin(SPARK.range(2)).drop("id").repartition(49)
+                        .write().format("delta").mode("append").save(index);
+            }
+            if (b == 1) {
+                assertTrue(indexed.out().contains("compacted 51 small files into 1"), indexed.out());
+            }
+            assertEquals(List.of(50L, 1L, 2L).get(b), DeltaTable.forPath(SPARK, indexed.location(
+                    "trusted/_sluice/events/key-index")).detail().first().<Long>getAs("numFiles"), "index files");
             assertFalse(plain.out().contains("key index"), plain.out());
             assertEquals(rows(plain), rows(indexed), "after batch " + b);
         }

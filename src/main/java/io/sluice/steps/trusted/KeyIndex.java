@@ -1,5 +1,6 @@
 package io.sluice.steps.trusted;
 
+import io.delta.tables.DeltaTable;
 import io.sluice.lake.DeltaMetadata;
 import io.sluice.lake.SessionConf;
 import org.apache.spark.sql.Column;
@@ -7,8 +8,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.Option;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,11 +44,23 @@ final class KeyIndex {
     static final String WRITTEN_IN = "_index_written_in";
     private static final String APP_ID_PREFIX = "sluice-key-index-";
     private static final long ROWS_PER_FILE = 4_000_000;
-    /** Appends are small: Delta compacts them once a few dozen pile up (a post-commit hook of the append). */
-    private static final Map<String, String> NEW_INDEX_PROPERTIES = Map.of(
-            "spark.databricks.delta.properties.defaults.autoOptimize.autoCompact", "true",
+    /**
+     * Every write of the index runs with Delta's auto compaction off, whatever the table's properties say (indexes
+     * written before this asked for it). Its hook keeps which partitions it compacted in the driver's memory and
+     * compacts any partition a driver has not compacted yet: each {@code distribute}, a new driver, rewrote all of
+     * the index's small files after its append.
+     */
+    private static final Map<String, String> WRITE_SETTINGS = Map.of(
+            "spark.databricks.delta.autoCompact.enabled", "false",
             "spark.databricks.delta.properties.defaults.enableDeletionVectors", "false",
             "spark.databricks.delta.properties.defaults.enableChangeDataFeed", "false");
+    /** An index file below this size is small: appends write them, a compaction packs them. */
+    static final long SMALL_FILE_BYTES = 64L * 1024 * 1024;
+    /** Small files an index holds before an append compacts them (one append writes one). */
+    static final int SMALL_FILES_BEFORE_COMPACTION = 50;
+    private static final Map<String, String> COMPACTION_SETTINGS = Map.of(
+            "spark.databricks.delta.optimize.minFileSize", Long.toString(SMALL_FILE_BYTES),
+            "spark.databricks.delta.optimize.maxFileSize", Long.toString(2 * SMALL_FILE_BYTES));
 
     private final SparkSession spark;
     private final TableShape shape;
@@ -116,7 +132,7 @@ final class KeyIndex {
                 // The written rows come from the batch's stored classification: a few tasks read them, no shuffle.
                 write(rows.coalesce(files(writtenRows, 1)), readVersion < 0 ? SaveMode.Overwrite : SaveMode.Append,
                         trusted, latest);
-                return "key index: added the written rows (table version " + writtenIn + ")";
+                return "key index: added the written rows (table version " + writtenIn + ")" + compactSmallFiles();
             }
         }
         Dataset<Row> all = spark.read().format("delta").option("versionAsOf", latest).load(table);
@@ -151,8 +167,34 @@ final class KeyIndex {
         return (int) Math.min(10_000, Math.max(least, rows / ROWS_PER_FILE));
     }
 
+    /**
+     * Packs the index's small files into files of up to twice {@link #SMALL_FILE_BYTES} once there are
+     * {@value #SMALL_FILES_BEFORE_COMPACTION} of them: a compaction every few dozen appends, of what they wrote. A
+     * compaction changes no row and keeps the index's transaction, so the index still reflects the same table version;
+     * one that fails (a concurrent {@code maintain} compacting it too, say) is left to the next append.
+     *
+     * @return what was done, to append to the progress line
+     */
+    private String compactSmallFiles() {
+        try {
+            Snapshot snapshot = DeltaLog.forTable(spark, path).update(false, Option.empty(), Option.empty());
+            long small = snapshot.allFiles().filter(col("size").lt(SMALL_FILE_BYTES)).count();
+            if (small < SMALL_FILES_BEFORE_COMPACTION) {
+                return "";
+            }
+            Row result = SessionConf.with(spark, COMPACTION_SETTINGS, () -> DeltaTable.forPath(spark, path).optimize()
+                    .executeCompaction().first());
+            Row metrics = result.getStruct(result.fieldIndex("metrics"));
+            return "; compacted " + metrics.getLong(metrics.fieldIndex("numFilesRemoved")) + " small files into "
+                    + metrics.getLong(metrics.fieldIndex("numFilesAdded"));
+        } catch (RuntimeException e) {
+            return "; its " + SMALL_FILES_BEFORE_COMPACTION + "+ small files are left to the next append or maintain ("
+                    + e + ")";
+        }
+    }
+
     private void write(Dataset<Row> rows, SaveMode mode, DeltaMetadata trusted, long reflects) {
-        SessionConf.run(spark, NEW_INDEX_PROPERTIES, () -> rows.write().format("delta").mode(mode)
+        SessionConf.run(spark, WRITE_SETTINGS, () -> rows.write().format("delta").mode(mode)
                 .option("txnAppId", appId(trusted))
                 .option("txnVersion", reflects)
                 .option("overwriteSchema", Boolean.toString(mode == SaveMode.Overwrite))

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -93,7 +94,8 @@ class FatJarSubmitIT {
         assertTrue(nextHour.out().contains("key index: added the written rows"), nextHour.out());
         try (Stream<Path> commits = Files.list(lake.resolve("trusted/_sluice/events/key-index/_delta_log"))) {
             for (Path commit : commits.filter(f -> f.toString().endsWith(".json")).toList()) {
-                assertTrue(!Files.readString(commit).contains("\"operation\":\"OPTIMIZE\""), commit + " compacted the index");
+                assertFalse(Files.readString(commit).contains("\"operation\":\"OPTIMIZE\""),
+                        commit + " compacted the index");
             }
         }
 

@@ -148,12 +148,12 @@ public final class RegisterTable {
         return parsed.getScheme() + ":" + authority + path;
     }
 
-    /** {@code text} as a SQL string literal. */
     /** A column name quoted for Spark SQL, Hive and Athena DDL: any name, a backtick in it doubled. */
     static String identifier(String name) {
         return "`" + name.replace("`", "``") + "`";
     }
 
+    /** {@code text} as a SQL string literal. */
     static String literal(String text) {
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }

@@ -101,8 +101,8 @@ class MaintainTest {
 
         assertTrue(sluice.out().contains("compacted into"), sluice.out());
         // VACUUM lists a table's folders in Spark's partition-discovery parallelism, 10,000 tasks by default: minutes
-        // of a small machine for five small tables. Maintain lists with two tasks per core; what remains is Spark's
-        // 200 shuffle partitions.
+        // of a small machine for five small tables. Maintain lists with two tasks per core; the bound leaves room for
+        // Spark's default 200 shuffle partitions.
         assertTrue(widest <= 200, "the widest stage of maintain had " + widest + " tasks");
         for (Row partition : partitions) {
             assertTrue(filesOf(partition) <= 2, partition + " reads " + filesOf(partition) + " files");

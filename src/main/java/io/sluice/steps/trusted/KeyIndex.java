@@ -45,8 +45,8 @@ final class KeyIndex {
     private static final String APP_ID_PREFIX = "sluice-key-index-";
     private static final long ROWS_PER_FILE = 4_000_000;
     /**
-     * Every write of the index runs with Delta's auto compaction off, whatever the table's properties say (indexes
-     * written before this asked for it). Its hook keeps which partitions it compacted in the driver's memory and
+     * Every write of the index runs with Delta's auto compaction off, whatever the table's properties say (an index
+     * created by an earlier release asked for it). Its hook keeps which partitions it compacted in the driver's memory and
      * compacts any partition a driver has not compacted yet: each {@code distribute}, a new driver, rewrote all of
      * the index's small files after its append.
      */
@@ -55,9 +55,9 @@ final class KeyIndex {
             "spark.databricks.delta.properties.defaults.enableDeletionVectors", "false",
             "spark.databricks.delta.properties.defaults.enableChangeDataFeed", "false");
     /** An index file below this size is small: appends write them, a compaction packs them. */
-    static final long SMALL_FILE_BYTES = 64L * 1024 * 1024;
+    private static final long SMALL_FILE_BYTES = 64L * 1024 * 1024;
     /** Small files an index holds before an append compacts them (one append writes one). */
-    static final int SMALL_FILES_BEFORE_COMPACTION = 50;
+    private static final int SMALL_FILES_BEFORE_COMPACTION = 50;
     private static final Map<String, String> COMPACTION_SETTINGS = Map.of(
             "spark.databricks.delta.optimize.minFileSize", Long.toString(SMALL_FILE_BYTES),
             "spark.databricks.delta.optimize.maxFileSize", Long.toString(2 * SMALL_FILE_BYTES));
@@ -188,8 +188,7 @@ final class KeyIndex {
             return "; compacted " + metrics.getLong(metrics.fieldIndex("numFilesRemoved")) + " small files into "
                     + metrics.getLong(metrics.fieldIndex("numFilesAdded"));
         } catch (RuntimeException e) {
-            return "; its " + SMALL_FILES_BEFORE_COMPACTION + "+ small files are left to the next append or maintain ("
-                    + e + ")";
+            return "; its small files are left to the next append or maintain (" + e + ")";
         }
     }
 

@@ -130,12 +130,12 @@ public final class TableDdl {
      */
     private static Optional<String> unprojectable(TableDescription table, List<StructField> partitions) {
         for (StructField field : partitions) {
+            String column = "column " + commented(field.name());
             if (!PLAIN_NAME.matcher(field.name()).matches()) {
-                return Optional.of("column " + commented(field.name()) + " is not a plain name for a location template"
-                        + " (letters, digits, underscores)");
+                return Optional.of(column + " is not a plain name for a location template (letters, digits,"
+                        + " underscores)");
             }
             for (String value : table.partitionValues().getOrDefault(field.name(), new TreeSet<>())) {
-                String column = "column " + commented(field.name());
                 if (value.equals(HIVE_DEFAULT_PARTITION)) {
                     return Optional.of(column + " has null values (folder " + HIVE_DEFAULT_PARTITION + ")");
                 }

@@ -142,8 +142,11 @@ public final class DistributeStage {
                 if (!selection.replay()) {
                     consumedNow.addAll(todo.stream().map(BatchManifest::seq).toList());
                 }
-                details.put("stageBatchesCleaned", (long) cleanStage(all, consumedNow));
-                details.put("manifestsRetired", (long) manifests.retire(cleanedThrough(), consumedNow::contains,
+                long before = cleanedThrough();
+                List<Long> cleaned = cleanStage(all, consumedNow, before);
+                long through = cleaned.stream().mapToLong(Long::longValue).max().orElse(before);
+                details.put("stageBatchesCleaned", (long) cleaned.size());
+                details.put("manifestsRetired", (long) manifests.retire(through, consumedNow::contains,
                         MANIFESTS_RETIRED_PER_RUN));
             } else {
                 details.put("stageBatchesCleaned", 0L);
@@ -168,17 +171,19 @@ public final class DistributeStage {
     /**
      * Deletes consumed stage batches older than the retention, with one Delta DELETE (a log entry; VACUUM
      * reclaims the files later). Never touches a batch the trusted table has not consumed.
+     *
+     * @param cleanedThrough the newest batch an earlier run cleaned ({@link #cleanedThrough()})
+     * @return the batches cleaned now
      */
-    private int cleanStage(List<BatchManifest> manifests, Set<Long> consumed) {
+    private List<Long> cleanStage(List<BatchManifest> manifests, Set<Long> consumed, long cleanedThrough) {
         Instant cutoff = clock.instant().minus(settings.stageRetentionDuration());
-        long cleanedThrough = cleanedThrough();
         List<Long> fresh = manifests.stream()
                 .filter(m -> m.seq() > cleanedThrough && consumed.contains(m.seq()))
                 .filter(m -> !Instant.parse(m.startedAt()).isAfter(cutoff))
                 .map(BatchManifest::seq).toList();
         String stage = lake.stageTable(dataset);
         if (fresh.isEmpty() || !DeltaTable.isDeltaTable(spark, stage)) {
-            return 0;
+            return List.of();
         }
         Column condition = col("_batch_seq").isin(fresh.toArray());
         DeltaTable.forPath(spark, stage).delete(condition);
@@ -186,7 +191,7 @@ public final class DistributeStage {
                 Long.toString(fresh.stream().mapToLong(Long::longValue).max().orElseThrow()));
         progress.accept("stage: removed " + fresh.size() + " consumed batches past the retention of "
                 + settings.stageRetention());
-        return fresh.size();
+        return fresh;
     }
 
     /** The newest stage batch whose rows {@link #cleanStage} deleted; 0 before the first. */

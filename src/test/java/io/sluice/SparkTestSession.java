@@ -3,7 +3,12 @@ package io.sluice;
 import io.sluice.storage.LocalFileSystemWithoutForks;
 import org.apache.spark.sql.SparkSession;
 
-/** The one local Spark session of the test JVM, shared by every test class. */
+/**
+ * The one local Spark session of the test JVM, shared by every test class. Its queries run interpreted, as Spark's
+ * own suites can ({@code spark.sql.codegen.factoryMode} is the setting Spark keeps for tests): the fixtures hold a
+ * few rows, so compiling each query's generated code cost more than running it (a third of the suite's time). The
+ * jar run by {@code FatJarSubmitIT} and the benchmark keep Spark's code generation.
+ */
 public final class SparkTestSession {
     private static SparkSession session;
 
@@ -23,6 +28,8 @@ public final class SparkTestSession {
                     .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
                     .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
                     .config("spark.databricks.delta.snapshotPartitions", "2")
+                    .config("spark.sql.codegen.wholeStage", "false")
+                    .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
                     .config("spark.hadoop.fs.file.impl", LocalFileSystemWithoutForks.class.getName())
                     .config("spark.hadoop.fs.AbstractFileSystem.file.impl",
                             LocalFileSystemWithoutForks.Context.class.getName())

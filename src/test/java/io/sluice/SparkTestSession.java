@@ -17,24 +17,28 @@ public final class SparkTestSession {
 
     public static synchronized SparkSession get() {
         if (session == null) {
-            org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
-            session = SparkSession.builder()
-                    .master("local[2]")
-                    .appName("sluice-tests")
-                    .config("spark.sql.shuffle.partitions", "4")
-                    .config("spark.default.parallelism", "2")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.ui.showConsoleProgress", "false")
-                    .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-                    .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-                    .config("spark.databricks.delta.snapshotPartitions", "2")
-                    .config("spark.sql.codegen.wholeStage", "false")
-                    .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
-                    .config("spark.hadoop.fs.file.impl", LocalFileSystemWithoutForks.class.getName())
-                    .config("spark.hadoop.fs.AbstractFileSystem.file.impl",
-                            LocalFileSystemWithoutForks.Context.class.getName())
-                    .getOrCreate();
+            session = builder("sluice-tests").getOrCreate();
         }
         return session;
+    }
+
+    /** The settings of the shared session, for a test that needs a session of its own (a Hive-enabled one). */
+    public static SparkSession.Builder builder(String appName) {
+        org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
+        return SparkSession.builder()
+                .master("local[2]")
+                .appName(appName)
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.default.parallelism", "2")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+                .config("spark.databricks.delta.snapshotPartitions", "2")
+                .config("spark.sql.codegen.wholeStage", "false")
+                .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+                .config("spark.hadoop.fs.file.impl", LocalFileSystemWithoutForks.class.getName())
+                .config("spark.hadoop.fs.AbstractFileSystem.file.impl",
+                        LocalFileSystemWithoutForks.Context.class.getName());
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.SparkTestSession;
 import io.sluice.cli.Sluice;
 import io.sluice.lake.Checkpoints;
 import io.sluice.report.StepResult;
@@ -46,14 +47,7 @@ class HiveCatalogTest {
     @BeforeAll
     static void metastore() {
         System.setProperty("derby.system.home", root.resolve("derby").toString());
-        org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
-        spark = SparkSession.builder()
-                .master("local[2]")
-                .appName("sluice-hive-tests")
-                .config("spark.sql.shuffle.partitions", "4")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        spark = SparkTestSession.builder("sluice-hive-tests")
                 .config("spark.sql.warehouse.dir", root.resolve("warehouse").toUri().toString())
                 .config("spark.hadoop.javax.jdo.option.ConnectionURL",
                         "jdbc:derby:;databaseName=" + root.resolve("metastore_db") + ";create=true")

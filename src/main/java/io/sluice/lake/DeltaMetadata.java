@@ -3,6 +3,7 @@ package io.sluice.lake;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.Snapshot;
+import org.apache.spark.sql.delta.VersionChecksum;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.CommitInfo;
 import org.apache.spark.sql.delta.actions.FileAction;
@@ -44,6 +45,21 @@ public final class DeltaMetadata {
 
     public long version() {
         return snapshot.version();
+    }
+
+    /**
+     * The table's data files: from the version's checksum file ({@code _delta_log/<version>.crc}, which Delta writes
+     * after each commit) when there is one, so no Spark job reconstructs the table's state; else from that state.
+     */
+    public long fileCount() {
+        Option<VersionChecksum> checksum = snapshot.checksumOpt();
+        return checksum.isDefined() ? checksum.get().numFiles() : snapshot.numOfFiles();
+    }
+
+    /** The bytes of the table's data files, from the version's checksum file when there is one ({@link #fileCount}). */
+    public long sizeInBytes() {
+        Option<VersionChecksum> checksum = snapshot.checksumOpt();
+        return checksum.isDefined() ? checksum.get().tableSizeBytes() : snapshot.sizeInBytes();
     }
 
     /** The greatest transaction version committed under {@code appId}, if any. */

@@ -8,7 +8,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -175,10 +174,10 @@ final class KeyIndex {
      */
     private String compactSmallFiles() {
         try {
-            Snapshot snapshot = DeltaMetadata.read(spark, path).orElseThrow().snapshot();
+            DeltaMetadata index = DeltaMetadata.read(spark, path).orElseThrow();
             // The file count comes from the log's checksum; the small files are counted only when it could be enough.
-            if (snapshot.numOfFiles() < SMALL_FILES_BEFORE_COMPACTION
-                    || snapshot.allFiles().filter(col("size").lt(SMALL_FILE_BYTES)).count()
+            if (index.fileCount() < SMALL_FILES_BEFORE_COMPACTION
+                    || index.snapshot().allFiles().filter(col("size").lt(SMALL_FILE_BYTES)).count()
                     < SMALL_FILES_BEFORE_COMPACTION) {
                 return "";
             }

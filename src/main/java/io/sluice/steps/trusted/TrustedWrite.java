@@ -213,14 +213,14 @@ public final class TrustedWrite {
 
     /**
      * Rows a file may hold before the write starts another: the target file size over the bytes a row takes in
-     * the table (from its Delta detail and its metadata-only count), or over {@value #ROW_BYTES_GUESS} bytes for
+     * the table (from its log's checksum and its metadata-only count), or over {@value #ROW_BYTES_GUESS} bytes for
      * a new table. Every partition of a batch below the target gets one file.
      */
     private long rowsPerFile(String path, boolean delta) {
         long target = settings.targetFileSizeMb() * 1024L * 1024L;
         long rowBytes = ROW_BYTES_GUESS;
         if (delta) {
-            long bytes = DeltaTable.forPath(spark, path).detail().select("sizeInBytes").first().getLong(0);
+            long bytes = DeltaMetadata.read(spark, path).map(DeltaMetadata::sizeInBytes).orElse(0L);
             long rows = spark.read().format("delta").load(path).count();
             if (rows > 0 && bytes > 0) {
                 rowBytes = Math.max(1, bytes / rows);

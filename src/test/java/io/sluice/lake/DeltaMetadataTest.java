@@ -1,0 +1,65 @@
+package io.sluice.lake;
+
+import io.delta.tables.DeltaTable;
+import io.sluice.SparkTestSession;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the log says of a table's files equals what its state says, with and without the checksum file. */
+class DeltaMetadataTest {
+    private final SparkSession spark = SparkTestSession.get();
+
+    @Test
+    void fileCountAndSizeComeFromTheChecksumWithoutAJobAndEqualTheTablesState(@TempDir Path dir) throws Exception {
+        String path = dir.resolve("t").toUri().toString();
+        spark.range(0, 1000).withColumn("day", col("id").mod(7)).repartition(3).write().format("delta")
+                .partitionBy("day").save(path);
+        spark.range(1000, 1100).withColumn("day", col("id").mod(7)).coalesce(1).write().format("delta")
+                .mode("append").partitionBy("day").save(path);
+        Row detail = DeltaTable.forPath(spark, path).detail().first();
+        long files = detail.getLong(detail.fieldIndex("numFiles"));
+        long bytes = detail.getLong(detail.fieldIndex("sizeInBytes"));
+        assertTrue(Files.exists(dir.resolve("t/_delta_log/00000000000000000001.crc")), "Delta wrote the checksum");
+
+        // A new log (no cached state) read for its figures: the checksum answers them, no Spark job runs.
+        DeltaLog.clearCache();
+        AtomicInteger jobs = new AtomicInteger();
+        SparkListener counter = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                jobs.incrementAndGet();
+            }
+        };
+        spark.sparkContext().addSparkListener(counter);
+        DeltaMetadata meta;
+        try {
+            meta = DeltaMetadata.read(spark, path).orElseThrow();
+            assertEquals(files, meta.fileCount());
+            assertEquals(bytes, meta.sizeInBytes());
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            spark.sparkContext().removeSparkListener(counter);
+        }
+        assertEquals(0, jobs.get(), "Spark jobs run to count the files");
+
+        // Without the checksum file, the figures come from the table's state, and they are the same.
+        Files.delete(dir.resolve("t/_delta_log/00000000000000000001.crc"));
+        DeltaLog.clearCache();
+        meta = DeltaMetadata.read(spark, path).orElseThrow();
+        assertEquals(files, meta.fileCount());
+        assertEquals(bytes, meta.sizeInBytes());
+    }
+}

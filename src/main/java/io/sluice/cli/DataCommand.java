@@ -4,6 +4,7 @@ import io.sluice.catalog.RegisterTable;
 import io.sluice.catalog.TableName;
 import io.sluice.config.DatasetProfile;
 import io.sluice.config.SluiceConfig;
+import io.sluice.lake.CommittedBatches;
 import io.sluice.lake.LakeLayout;
 import io.sluice.report.StepResult;
 import io.sluice.storage.Storages;
@@ -36,9 +37,13 @@ abstract class DataCommand implements Callable<Integer> {
                     + " Databricks) under this name; default: the dataset profile's 'table'.")
     Optional<String> table;
 
-    /** Everything a command's steps need, ready. */
+    /**
+     * Everything a command's steps need, ready.
+     *
+     * @param committedBatches the stage batches this command's parse committed, which its distribute reads
+     */
     record Context(SluiceConfig config, DatasetProfile profile, String dataset, SparkSession spark, LakeLayout lake,
-                   PrintWriter out) {
+                   PrintWriter out, CommittedBatches committedBatches) {
     }
 
     /** Validates command-specific options and the profile before Spark starts. */
@@ -80,7 +85,7 @@ abstract class DataCommand implements Callable<Integer> {
         String status = "failed";
         String error = null;
         try {
-            steps(new Context(config, profile, options.dataset, spark, lake, out), done);
+            steps(new Context(config, profile, options.dataset, spark, lake, out, new CommittedBatches()), done);
             String trusted = lake.trustedTable(options.dataset);
             if (catalogName.isPresent() && lake.storage().exists(trusted)) {
                 done.add(new RegisterTable(spark, catalogName.get(), trusted, options.dataset, root.clock()).execute());

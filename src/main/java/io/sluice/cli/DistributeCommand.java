@@ -41,6 +41,6 @@ final class DistributeCommand extends DataCommand {
         DatasetProfile profile = format.map(context.profile()::withFormat).orElse(context.profile());
         return new DistributeStage(context.spark(), context.lake(), STEP, context.dataset(), context.dataset(), profile,
                 context.config().distribute(), DistributeStage.Selection.PENDING, root.checkpoints(), root.clock(),
-                progress(context.out(), STEP)).execute();
+                progress(context.out(), STEP), context.committedBatches()).execute();
     }
 }

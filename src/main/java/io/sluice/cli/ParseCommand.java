@@ -60,7 +60,7 @@ final class ParseCommand extends DataCommand {
         }
         return new ParseLanding(context.spark(), context.lake(), context.dataset(), context.profile(), settings,
                 Steps.typer(context.profile()), root.checkpoints(), root.clock(),
-                progress(context.out(), ParseLanding.STEP)).execute();
+                progress(context.out(), ParseLanding.STEP), context.committedBatches()).execute();
     }
 
     @Override

@@ -87,7 +87,7 @@ final class RepartitionCommand extends DataCommand {
         }
         done.add(new DistributeStage(context.spark(), context.lake(), STEP, context.dataset(), table, profile,
                 context.config().distribute(), selection(), root.checkpoints(), root.clock(),
-                progress(context.out(), STEP)).execute());
+                progress(context.out(), STEP), context.committedBatches()).execute());
         return done;
     }
 

@@ -11,6 +11,7 @@ import org.apache.spark.sql.delta.DeltaOperations;
 import org.apache.spark.sql.delta.OptimisticTransaction;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.Action$;
+import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -20,6 +21,7 @@ import scala.collection.JavaConverters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -46,15 +48,29 @@ public final class DeltaFiles {
     }
 
     /**
+     * A commit {@link #appendOnce} made.
+     *
+     * @param version the table version it committed
+     * @param tableId the table's Delta id
+     * @param files the files it added, as the log holds them
+     */
+    public record Commit(long version, String tableId, List<AddFile> files) {
+        public Commit {
+            files = List.copyOf(files);
+        }
+    }
+
+    /**
      * Appends {@code files} to the Delta table at {@code table}, all in the partition {@code partitionValues}, each
      * file's statistics saying that every row holds {@code constants} (column to value; lets readers skip files on
      * them). Creates the table with {@code schema}, or adds the columns of {@code schema} it lacks, in the same
-     * commit. Does nothing and returns false when a commit with {@code appId} reached {@code version} before.
+     * commit. Does nothing when a commit with {@code appId} reached {@code version} before.
      *
      * @param schema the table's columns as the files hold them, partition columns included
+     * @return the commit made; empty when that earlier commit made it
      * @throws IllegalStateException when the table's partitions or the type of one of its columns do not match
      */
-    public static boolean appendOnce(SparkSession spark, String table, List<DataFile> files,
+    public static Optional<Commit> appendOnce(SparkSession spark, String table, List<DataFile> files,
                                      Map<String, String> partitionValues, Map<String, Object> constants,
                                      StructType schema, String appId, long version) {
         DeltaLog log = DeltaLog.forTable(spark, HadoopStorage.path(table));
@@ -76,7 +92,7 @@ public final class DeltaFiles {
             txn.updateMetadataForNewTable((Metadata) action("metaData", metadata));
         } else {
             if (txn.txnVersion(appId) >= version) {
-                return false;
+                return Optional.empty();
             }
             Metadata metadata = txn.metadata();
             List<String> existing = JavaConverters.seqAsJavaList(metadata.partitionColumns());
@@ -100,6 +116,7 @@ public final class DeltaFiles {
             }
         }
         List<Action> actions = new ArrayList<>();
+        List<AddFile> added = new ArrayList<>();
         for (DataFile file : files) {
             ObjectNode add = JSON.createObjectNode();
             add.put("path", file.path());
@@ -109,16 +126,18 @@ public final class DeltaFiles {
             add.put("modificationTime", file.modifiedMillis());
             add.put("dataChange", true);
             add.put("stats", stats(file.records(), constants));
-            actions.add(action("add", add));
+            added.add((AddFile) action("add", add));
         }
+        actions.addAll(added);
         ObjectNode txnAction = JSON.createObjectNode();
         txnAction.put("appId", appId);
         txnAction.put("version", version);
         txnAction.put("lastUpdated", now);
         actions.add(action("txn", txnAction));
-        txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), new DeltaOperations.Write(SaveMode.Append,
-                Option.apply(JavaConverters.asScalaBuffer(partitions).toSeq()), Option.empty(), Option.empty()));
-        return true;
+        long committed = txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), new DeltaOperations.Write(
+                SaveMode.Append, Option.apply(JavaConverters.asScalaBuffer(partitions).toSeq()), Option.empty(),
+                Option.empty()));
+        return Optional.of(new Commit(committed, txn.metadata().id(), added));
     }
 
     private static String stats(long records, Map<String, Object> constants) {

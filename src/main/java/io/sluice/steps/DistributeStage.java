@@ -6,6 +6,7 @@ import io.sluice.config.DistributeSettings;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.BatchManifests;
 import io.sluice.lake.Checkpoints;
+import io.sluice.lake.CommittedBatches;
 import io.sluice.lake.ConsumedBatches;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.ZoneLock;
@@ -28,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -63,6 +65,7 @@ public final class DistributeStage {
     private final Checkpoints checkpoints;
     private final Clock clock;
     private final Consumer<String> progress;
+    private final CommittedBatches committedBatches;
 
     /**
      * Which committed stage batches a run consumes.
@@ -81,10 +84,13 @@ public final class DistributeStage {
      * @param dataset the dataset whose stage table is read
      * @param table name of the trusted table written, in the trusted zone
      * @param profile the dataset's profile, as the table keeps it (latest or all versions)
+     * @param committedBatches stage batches committed earlier in the same command: read from their commits' files
      */
     public DistributeStage(SparkSession spark, LakeLayout lake, String step, String dataset, String table,
                            DatasetProfile profile, DistributeSettings settings, Selection selection,
-                           Checkpoints checkpoints, Clock clock, Consumer<String> progress) {
+                           Checkpoints checkpoints, Clock clock, Consumer<String> progress,
+                           CommittedBatches committedBatches) {
+        this.committedBatches = requireNonNull(committedBatches, "committedBatches is null");
         this.spark = requireNonNull(spark, "spark is null");
         this.lake = requireNonNull(lake, "lake is null");
         this.step = requireNonNull(step, "step is null");
@@ -122,8 +128,7 @@ public final class DistributeStage {
                 progress.accept("consuming " + seqs.size() + " stage batches (" + seqs.get(0) + ".." + version + ")");
                 TrustedWrite write = new TrustedWrite(spark, lake, step, table, profile, settings, progress,
                         checkpoints);
-                Dataset<Row> rows = spark.read().format("delta").load(lake.stageTable(dataset))
-                        .filter(col("_batch_seq").isin(seqs.toArray()));
+                Dataset<Row> rows = stageRows(seqs).filter(col("_batch_seq").isin(seqs.toArray()));
                 TrustedWrite.Result written = write.write(rows,
                         selection.replay() ? Optional.empty() : Optional.of(version));
                 records = written.counts().records();
@@ -156,8 +161,31 @@ public final class DistributeStage {
         }
     }
 
+    /**
+     * The stage table's rows, to be narrowed to batches {@code seqs}: only the files their commits added when this
+     * command committed them all, else the whole table (whose scan skips the other batches' files by statistics).
+     */
+    private Dataset<Row> stageRows(List<Long> seqs) {
+        String stage = lake.stageTable(dataset);
+        try {
+            Optional<Dataset<Row>> committed = committedBatches.rows(spark, stage, seqs);
+            if (committed.isPresent()) {
+                return committed.get();
+            }
+        } catch (LinkageError e) {
+            // Another Delta build's classes: its own read below.
+            progress.accept("stage: this Delta Lake cannot read the batches' files as they are (" + e
+                    + "); reading the stage table");
+        }
+        return spark.read().format("delta").load(stage);
+    }
+
     /** Records of {@code seqs} that {@code parse} quarantined, from the ledger of ingested files. */
     private long quarantinedAtParse(List<Long> seqs) {
+        OptionalLong known = committedBatches.quarantined(lake.stageTable(dataset), seqs);
+        if (known.isPresent()) {
+            return known.getAsLong();
+        }
         String ledger = lake.ingestedFiles(dataset);
         if (!DeltaTable.isDeltaTable(spark, ledger)) {
             return 0;

@@ -10,6 +10,7 @@ import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.BatchManifests;
 import io.sluice.lake.Checkpoints;
+import io.sluice.lake.CommittedBatches;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.WorkArea;
 import io.sluice.lake.ZoneLock;
@@ -62,10 +63,13 @@ public final class ParseLanding {
     private final Clock clock;
     private final Consumer<String> progress;
     private final LandingMoves moves;
+    private final CommittedBatches committedBatches;
 
+    /** @param committedBatches records the batches committed, with their files, for a distribute in the same command */
     public ParseLanding(SparkSession spark, LakeLayout lake, String dataset, DatasetProfile profile,
                         ParseSettings settings, RecordTyper typer, Checkpoints checkpoints, Clock clock,
-                        Consumer<String> progress) {
+                        Consumer<String> progress, CommittedBatches committedBatches) {
+        this.committedBatches = requireNonNull(committedBatches, "committedBatches is null");
         this.spark = requireNonNull(spark, "spark is null");
         this.lake = requireNonNull(lake, "lake is null");
         this.dataset = requireNonNull(dataset, "dataset is null");
@@ -181,7 +185,8 @@ public final class ParseLanding {
             RecordCounts records = RecordCounts.NONE;
             long redelivered = 0;
             if (manifest.status() == BatchManifest.Status.PLANNED && !tasks.isEmpty()) {
-                StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints);
+                StageCommit commit = new StageCommit(spark, lake, dataset, profile, typer, manifest, checkpoints,
+                        committedBatches);
                 ParsedRecords.Read read = ParsedRecords.read(spark, tasks, sizes, typer,
                         LandingLayout.of(profile.sourceOrFiles()), settings.splitBytes());
                 StageCommit.Counts counts;

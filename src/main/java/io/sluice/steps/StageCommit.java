@@ -6,6 +6,8 @@ import io.sluice.ingest.ReadTally;
 import io.sluice.ingest.RecordTyper;
 import io.sluice.lake.BatchManifest;
 import io.sluice.lake.Checkpoints;
+import io.sluice.lake.CommittedBatches;
+import io.sluice.lake.DeltaFiles;
 import io.sluice.lake.DeltaWrites;
 import io.sluice.lake.IngestedFiles;
 import io.sluice.lake.LakeLayout;
@@ -47,9 +49,12 @@ final class StageCommit {
     private final RecordTyper typer;
     private final BatchManifest manifest;
     private final Checkpoints checkpoints;
+    private final CommittedBatches committedBatches;
 
+    /** @param committedBatches where a batch whose files are committed as they are is recorded, with its commit */
     StageCommit(SparkSession spark, LakeLayout lake, String dataset, DatasetProfile profile, RecordTyper typer,
-                BatchManifest manifest, Checkpoints checkpoints) {
+                BatchManifest manifest, Checkpoints checkpoints, CommittedBatches committedBatches) {
+        this.committedBatches = committedBatches;
         this.spark = spark;
         this.lake = lake;
         this.dataset = dataset;
@@ -107,9 +112,10 @@ final class StageCommit {
                 .toStage(usable.filter(col("_error").isNull()), StageRows.lineage(manifest, ingestedAt, List.of()));
         String appId = LakeLayout.txnAppId(ParseLanding.STEP, dataset);
         boolean committed = false;
+        Optional<DeltaFiles.Commit> filesCommitted = Optional.empty();
         if (written != null && redelivered.isEmpty()) {
             try {
-                written.commitOnce(spark, stageRows, manifest, appId);
+                filesCommitted = written.commitOnce(spark, stageRows, manifest, appId);
                 committed = true;
             } catch (LinkageError e) {
                 // A Delta Lake other than the one this jar was built with: nothing was committed, write them again.
@@ -120,6 +126,9 @@ final class StageCommit {
         if (!committed) {
             DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS, appId, manifest.seq());
         }
+        long quarantined = bad;
+        filesCommitted.ifPresent(commit -> committedBatches.record(lake.stageTable(dataset), manifest.seq(), commit,
+                quarantined));
         checkpoints.reached("parse.stageCommitted");
         progress.accept("stage: " + valid + " records committed to " + lake.stageTable(dataset));
         if (bad > 0) {

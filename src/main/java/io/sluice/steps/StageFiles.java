@@ -147,8 +147,11 @@ final class StageFiles implements AutoCloseable {
      * Adds the usable records' files to the stage table, in the commit keyed by {@code appId} and the batch's
      * sequence number; nothing if that commit happened before. {@code stageRows} are the rows the table gets
      * (their columns, not their data, are used): the same commit creates the table or adds the columns it lacks.
+     *
+     * @return the commit; empty when it happened before
      */
-    void commitOnce(SparkSession spark, Dataset<Row> stageRows, BatchManifest manifest, String appId) {
+    Optional<DeltaFiles.Commit> commitOnce(SparkSession spark, Dataset<Row> stageRows, BatchManifest manifest,
+                                           String appId) {
         Configuration conf = spark.sessionState().newHadoopConf();
         List<DeltaFiles.DataFile> files = new ArrayList<>();
         if (corrected) {
@@ -171,8 +174,10 @@ final class StageFiles implements AutoCloseable {
         Map<String, String> partitionValues = new LinkedHashMap<>();
         partitionValues.put("ingest_date", manifest.date());
         partitionValues.put("ingest_hour", Integer.toString(manifest.hour()));
-        committed = DeltaFiles.appendOnce(spark, tablePath, files, partitionValues,
+        Optional<DeltaFiles.Commit> commit = DeltaFiles.appendOnce(spark, tablePath, files, partitionValues,
                 Map.of("_batch_seq", manifest.seq()), stageRows.schema(), appId, manifest.seq());
+        committed = commit.isPresent();
+        return commit;
     }
 
     private static long records(String uri, Configuration conf) {

@@ -6,6 +6,9 @@ import io.sluice.SparkTestSession;
 import io.sluice.ingest.Timestamps;
 import io.sluice.lake.Checkpoints;
 import picocli.CommandLine;
+import org.apache.commons.io.FileUtils;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -225,6 +229,42 @@ class PipelineTest {
         assertEquals(first, trusted());
         assertEquals(version, deltaVersion("trusted/events"), "no new trusted version");
         assertEquals(stageRows, SPARK.read().format("delta").load(lake.resolve("stage/events").toString()).count());
+    }
+
+    @Test
+    void runReadsTheBatchItsParseCommittedFromThatCommitsFilesAndEndsLikeParseThenDistribute() throws Exception {
+        deliver(Path.of("sample-data/events"));
+        assertEquals(0, sluice("parse"), err);
+        assertEquals(0, sluice("distribute", "--report", lake.resolve("apart.json").toString()), err);
+        Map<String, String> apart = trusted();
+        JsonNode apartDetails = JSON.readTree(lake.resolve("apart.json").toFile()).at("/steps/0/details");
+        for (String zone : List.of("landing", "stage", "trusted", "quarantine")) {
+            FileUtils.deleteDirectory(lake.resolve(zone).toFile());
+        }
+        landing();
+        deliver(Path.of("sample-data/events"));
+
+        List<String> jobs = new CopyOnWriteArrayList<>();
+        SparkListener listener = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                jobs.add(String.valueOf(jobStart.properties().getProperty("spark.job.description")));
+            }
+        };
+        SPARK.sparkContext().addSparkListener(listener);
+        try {
+            assertEquals(0, sluice("run", "--report", lake.resolve("run.json").toString()), err);
+            SPARK.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            SPARK.sparkContext().removeSparkListener(listener);
+        }
+        // Distribute read the batch from the files of the commit parse made, and took the quarantined count from
+        // parse: neither it nor anything else planned a scan of a Delta table (Delta's file filtering by statistics).
+        assertTrue(jobs.stream().noneMatch(job -> job.contains("Filtering files for query")), jobs.toString());
+        assertEquals(apart, trusted());
+        JsonNode runDetails = JSON.readTree(lake.resolve("run.json").toFile()).at("/steps/1/details");
+        assertEquals(apartDetails, runDetails);
+        assertTrue(runDetails.get("quarantinedAtParse").asLong() > 0, runDetails.toString());
     }
 
     private static final String FIRST_VERSIONS = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\",\"event_type\":\"b\",\"data\":{\"v\":1}}\n"

@@ -3,11 +3,14 @@ package io.sluice.lake;
 import io.sluice.SparkTestSession;
 import io.sluice.storage.HadoopStorage;
 import io.sluice.storage.StoredFile;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
@@ -19,10 +22,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,10 +76,13 @@ class DeltaFilesTest {
         Path table = dir.resolve("t");
         String uri = table.toUri().toString();
         List<DeltaFiles.DataFile> first = write(table, "day=2026-12-01/batch-1", 1, "a", "b'c", "d\\e", "ü=%/");
+        Optional<DeltaFiles.Commit> commit = DeltaFiles.appendOnce(spark, uri, first, day("2026-12-01"),
+                Map.of("_batch_seq", 1L), TABLE, "writer", 1);
+        assertEquals(0, commit.orElseThrow().version());
+        assertEquals(first.stream().map(DeltaFiles.DataFile::path).toList(),
+                commit.get().files().stream().map(AddFile::path).toList(), "the commit gives the files it added");
         assertTrue(DeltaFiles.appendOnce(spark, uri, first, day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE,
-                "writer", 1));
-        assertFalse(DeltaFiles.appendOnce(spark, uri, first, day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE,
-                "writer", 1), "a repeated commit of version 1 adds nothing");
+                "writer", 1).isEmpty(), "a repeated commit of version 1 adds nothing");
 
         Dataset<Row> read = spark.read().format("delta").load(uri);
         assertEquals(TABLE, read.schema().asNullable());
@@ -103,7 +110,7 @@ class DeltaFilesTest {
 
         List<DeltaFiles.DataFile> files = write(table, "day=2026-12-01/batch-7", 7, "new");
         assertTrue(DeltaFiles.appendOnce(spark, uri, files, day("2026-12-01"), Map.of("_batch_seq", 7L), TABLE,
-                "writer", 7));
+                "writer", 7).isPresent());
 
         List<Row> rows = spark.read().format("delta").load(uri).orderBy("id")
                 .select("id", "amount", "_batch_seq", "day").collectAsList();
@@ -130,5 +137,39 @@ class DeltaFilesTest {
                 spark, uri, files, other, Map.of(), TABLE, "writer", 1));
         assertTrue(partitions.getMessage().contains("partitioned by [day]"), partitions.getMessage());
         assertEquals(1, spark.read().format("delta").load(uri).count());
+    }
+
+    @Test
+    void committedBatchesAreReadFromTheirCommitsFilesOnlyWhenThisCommandCommittedEveryOne(@TempDir Path dir)
+            throws Exception {
+        Path table = dir.resolve("t");
+        String uri = table.toUri().toString();
+        CommittedBatches committed = new CommittedBatches();
+        List<DeltaFiles.DataFile> one = write(table, "day=2026-12-01/batch-1", 1, "a", "b'c");
+        committed.record(uri, 1, DeltaFiles.appendOnce(spark, uri, one, day("2026-12-01"), Map.of("_batch_seq", 1L),
+                TABLE, "writer", 1).orElseThrow(), 3);
+        // Batch 2 as an earlier command would have committed it: not recorded here.
+        List<DeltaFiles.DataFile> two = write(table, "day=2026-12-02/batch-2", 2, "d\\e");
+        assertTrue(DeltaFiles.appendOnce(spark, uri, two, day("2026-12-02"), Map.of("_batch_seq", 2L), TABLE,
+                "writer", 2).isPresent());
+
+        Dataset<Row> rows = committed.rows(spark, uri, List.of(1L)).orElseThrow();
+        assertEquals(spark.read().format("delta").load(uri).schema(), rows.schema(), "the table's columns");
+        assertEquals(List.of("a|0|1|2026-12-01", "b'c|1|1|2026-12-01"), rows.orderBy("id").selectExpr(
+                "concat_ws('|', id, amount, _batch_seq, day)").as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList());
+        assertEquals(one.size(), rows.inputFiles().length, "only the files of batch 1's commit");
+        assertEquals(OptionalLong.of(3), committed.quarantined(uri, List.of(1L)));
+        assertTrue(committed.rows(spark, uri, List.of(1L, 2L)).isEmpty(), "batch 2 is left to the table's own read");
+        assertTrue(committed.quarantined(uri, List.of(1L, 2L)).isEmpty());
+        assertTrue(committed.rows(spark, dir.resolve("other").toUri().toString(), List.of(1L)).isEmpty());
+
+        // The table made again at the same path is another table: the recorded files are not its rows.
+        FileUtils.deleteDirectory(table.toFile());
+        DeltaLog.clearCache();
+        List<DeltaFiles.DataFile> again = write(table, "day=2026-12-03/batch-1", 1, "z");
+        assertTrue(DeltaFiles.appendOnce(spark, uri, again, day("2026-12-03"), Map.of("_batch_seq", 1L), TABLE,
+                "writer", 1).isPresent());
+        assertTrue(committed.rows(spark, uri, List.of(1L)).isEmpty());
     }
 }

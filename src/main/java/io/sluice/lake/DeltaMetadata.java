@@ -52,14 +52,17 @@ public final class DeltaMetadata {
      * after each commit) when there is one, so no Spark job reconstructs the table's state; else from that state.
      */
     public long fileCount() {
-        Option<VersionChecksum> checksum = snapshot.checksumOpt();
-        return checksum.isDefined() ? checksum.get().numFiles() : snapshot.numOfFiles();
+        return checksum().map(VersionChecksum::numFiles).orElseGet(snapshot::numOfFiles);
     }
 
     /** The bytes of the table's data files, from the version's checksum file when there is one ({@link #fileCount}). */
     public long sizeInBytes() {
+        return checksum().map(VersionChecksum::tableSizeBytes).orElseGet(snapshot::sizeInBytes);
+    }
+
+    private Optional<VersionChecksum> checksum() {
         Option<VersionChecksum> checksum = snapshot.checksumOpt();
-        return checksum.isDefined() ? checksum.get().tableSizeBytes() : snapshot.sizeInBytes();
+        return checksum.isDefined() ? Optional.of(checksum.get()) : Optional.empty();
     }
 
     /** The greatest transaction version committed under {@code appId}, if any. */

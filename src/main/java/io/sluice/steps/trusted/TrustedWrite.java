@@ -220,7 +220,13 @@ public final class TrustedWrite {
         long target = settings.targetFileSizeMb() * 1024L * 1024L;
         long rowBytes = ROW_BYTES_GUESS;
         if (delta) {
-            long bytes = DeltaMetadata.read(spark, path).map(DeltaMetadata::sizeInBytes).orElse(0L);
+            long bytes;
+            try {
+                bytes = DeltaMetadata.read(spark, path).map(DeltaMetadata::sizeInBytes).orElse(0L);
+            } catch (LinkageError e) {
+                // Another Delta build's log classes (a Databricks runtime): its public table detail instead.
+                bytes = DeltaTable.forPath(spark, path).detail().select("sizeInBytes").first().getLong(0);
+            }
             long rows = spark.read().format("delta").load(path).count();
             if (rows > 0 && bytes > 0) {
                 rowBytes = Math.max(1, bytes / rows);

@@ -13,7 +13,9 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,12 +37,18 @@ class VersionDedupTest {
         return RowFactory.create(key, version, body, (long) body.hashCode(), batch, file, index);
     }
 
-    /** key → "body copies tie" of the kept row. */
+    /** key → "body copies tie" of the kept row, by the one pass over sorted rows and by Spark's window: equal. */
     private static Map<String, String> latest(List<Row> rows) {
-        Dataset<Row> deduped = VersionDedup.latest(SPARK.createDataFrame(rows, STAGE), List.of("event id"), "ts");
+        Dataset<Row> batch = SPARK.createDataFrame(rows, STAGE);
+        Map<String, String> sorted = kept(VersionDedup.latest(batch, List.of("event id"), "ts"));
+        assertEquals(kept(VersionDedup.windowed(batch, List.of("event id"), "ts")), sorted, "the window agrees");
+        return sorted;
+    }
+
+    private static Map<String, String> kept(Dataset<Row> deduped) {
         Map<String, String> kept = new TreeMap<>();
         for (Row r : deduped.collectAsList()) {
-            String previous = kept.put(r.getString(0), r.getString(2) + " " + r.getLong(r.fieldIndex("_copies"))
+            String previous = kept.put(String.valueOf(r.get(0)), r.get(2) + " " + r.getLong(r.fieldIndex("_copies"))
                     + " " + r.getBoolean(r.fieldIndex("_tie")));
             assertEquals(null, previous, "one row per key");
         }
@@ -89,11 +97,76 @@ class VersionDedupTest {
     }
 
     @Test
-    void theBatchIsSortedOnceAndNotAggregated() {
-        Dataset<Row> rows = SPARK.createDataFrame(List.of(row("k", V1, "a", 1, "a.json", 0)), STAGE);
+    void theBatchIsSortedOnceAndNeitherAggregatedNorWindowed() {
+        Dataset<Row> rows = SPARK.createDataFrame(List.of(row("k", V1, "a", 1, "a.json", 0),
+                row("k", V2, "b", 1, "a.json", 1)), STAGE);
         String plan = VersionDedup.latest(rows, List.of("event id"), "ts").queryExecution().executedPlan()
                 .toString();
         assertFalse(plan.contains("Aggregate"), plan);
+        assertFalse(plan.contains("Window"), plan);
         assertEquals(1, plan.split("Sort \\[", -1).length - 1, plan);
+    }
+
+    @Test
+    void aRandomBatchKeepsWhatTheWindowKeeps() {
+        // Few keys, versions and contents over many rows: most keys come many times, with ties, missing versions
+        // and a missing key; the sort's order of equal rows must not matter.
+        Random random = new Random(7);
+        String[] keys = {"a", "b", "o'k\\", "%=/", "ü", "", null, "a ", "A"};
+        Timestamp[] versions = {V1, V2, null};
+        String[] bodies = {"x", "y", "z"};
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            String key = i < 2700 ? keys[random.nextInt(keys.length)] : "single-" + i;
+            rows.add(row(key, versions[random.nextInt(versions.length)], bodies[random.nextInt(bodies.length)],
+                    1 + random.nextInt(3), "f" + random.nextInt(4) + ".json", random.nextInt(50)));
+        }
+        Map<String, String> kept = latest(rows);
+        assertEquals(keys.length + 300, kept.size(), kept.toString());
+        assertEquals(3000, kept.values().stream().mapToLong(v -> Long.parseLong(v.split(" ")[1])).sum());
+    }
+
+    @Test
+    void aFloatingPointKeyIsGroupedAsSparkGroupsIt() {
+        StructType stage = new StructType()
+                .add("k", DataTypes.DoubleType)
+                .add("v", DataTypes.DoubleType)
+                .add("body", DataTypes.StringType)
+                .add("_payload_hash", DataTypes.LongType)
+                .add("_batch_seq", DataTypes.LongType)
+                .add("_source_file", DataTypes.StringType)
+                .add("_record_index", DataTypes.LongType);
+        List<Row> rows = List.of(
+                RowFactory.create(0.0, 1.0, "zero", 1L, 1L, "a.json", 0L),
+                RowFactory.create(-0.0, 1.0, "minus-zero", 2L, 1L, "a.json", 1L),
+                RowFactory.create(Double.NaN, -0.0, "nan", 3L, 1L, "a.json", 2L),
+                RowFactory.create(Double.NaN, 0.0, "nan-again", 4L, 1L, "a.json", 3L));
+        Dataset<Row> batch = SPARK.createDataFrame(rows, stage);
+        Map<String, String> kept = kept(VersionDedup.latest(batch, List.of("k"), "v"));
+        // Two keys, as Spark groups them: 0.0 with -0.0, NaN with NaN; versions -0.0 and 0.0 are one version.
+        assertEquals(Map.of("-0.0", "minus-zero 2 true", "NaN", "nan-again 2 true"), kept);
+        assertEquals(kept, kept(VersionDedup.windowed(batch, List.of("k"), "v")));
+    }
+
+    @Test
+    void aFloatingPointVersionOfATextKeyIsComparedAsSparkOrdersIt() {
+        StructType stage = new StructType()
+                .add("k", DataTypes.StringType)
+                .add("v", DataTypes.DoubleType)
+                .add("body", DataTypes.StringType)
+                .add("_payload_hash", DataTypes.LongType)
+                .add("_batch_seq", DataTypes.LongType)
+                .add("_source_file", DataTypes.StringType)
+                .add("_record_index", DataTypes.LongType);
+        List<Row> rows = List.of(
+                RowFactory.create("zeros", 0.0, "plus", 1L, 1L, "a.json", 0L),
+                RowFactory.create("zeros", -0.0, "minus", 2L, 1L, "a.json", 1L),
+                RowFactory.create("nans", Double.NaN, "n1", 3L, 1L, "a.json", 2L),
+                RowFactory.create("nans", Double.NaN, "n2", 4L, 1L, "a.json", 3L),
+                RowFactory.create("nans", 5.0, "five", 5L, 1L, "a.json", 4L));
+        Dataset<Row> batch = SPARK.createDataFrame(rows, stage);
+        Map<String, String> kept = kept(VersionDedup.latest(batch, List.of("k"), "v"));
+        assertEquals(Map.of("zeros", "minus 2 true", "nans", "n2 3 true"), kept);
+        assertEquals(kept, kept(VersionDedup.windowed(batch, List.of("k"), "v")));
     }
 }

@@ -72,7 +72,8 @@ final class VersionDedup {
         StructType schema = rows.schema();
         OptionalInt versionField = field(schema, version);
         int[] keyFields = new int[key.size()];
-        boolean comparable = versionField.isPresent()
+        // No key at all is one group: the window's, whose empty partitioning is one partition.
+        boolean comparable = !key.isEmpty() && versionField.isPresent()
                 && comparableAsJava(schema.fields()[versionField.getAsInt()].dataType(), true);
         for (int i = 0; i < key.size() && comparable; i++) {
             OptionalInt found = field(schema, key.get(i));

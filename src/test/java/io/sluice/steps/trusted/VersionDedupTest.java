@@ -19,6 +19,7 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VersionDedupTest {
     private static final SparkSession SPARK = SparkTestSession.get();
@@ -105,6 +106,20 @@ class VersionDedupTest {
         assertFalse(plan.contains("Aggregate"), plan);
         assertFalse(plan.contains("Window"), plan);
         assertEquals(1, plan.split("Sort \\[", -1).length - 1, plan);
+    }
+
+    @Test
+    void noKeyIsOneGroup() {
+        Dataset<Row> batch = SPARK.createDataFrame(List.of(row("a", V1, "x", 1, "a.json", 0),
+                row("b", V2, "y", 1, "a.json", 1), row("c", V2, "z", 1, "a.json", 2)), STAGE);
+        Dataset<Row> deduped = VersionDedup.latest(batch, List.of(), "ts");
+        // The pass would take its tasks' rows apart (a repartition by nothing spreads rows round-robin).
+        String plan = deduped.queryExecution().executedPlan().toString();
+        assertTrue(plan.contains("Window"), plan);
+        List<Row> kept = deduped.collectAsList();
+        assertEquals(1, kept.size(), kept.toString());
+        assertEquals("z 3 true", kept.get(0).get(2) + " " + kept.get(0).getLong(kept.get(0).fieldIndex("_copies"))
+                + " " + kept.get(0).getBoolean(kept.get(0).fieldIndex("_tie")));
     }
 
     @Test

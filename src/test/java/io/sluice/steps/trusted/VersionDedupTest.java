@@ -5,6 +5,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
@@ -23,14 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VersionDedupTest {
     private static final SparkSession SPARK = SparkTestSession.get();
-    private static final StructType STAGE = new StructType()
-            .add("event id", DataTypes.StringType)
-            .add("ts", DataTypes.TimestampType)
-            .add("body", DataTypes.StringType)
-            .add("_payload_hash", DataTypes.LongType)
-            .add("_batch_seq", DataTypes.LongType)
-            .add("_source_file", DataTypes.StringType)
-            .add("_record_index", DataTypes.LongType);
+    private static final StructType STAGE = stage("event id", DataTypes.StringType, "ts", DataTypes.TimestampType);
     private static final Timestamp V1 = Timestamp.valueOf("2024-03-01 10:00:00");
     private static final Timestamp V2 = Timestamp.valueOf("2024-03-02 10:00:00");
 
@@ -143,14 +137,7 @@ class VersionDedupTest {
 
     @Test
     void aFloatingPointKeyIsGroupedAsSparkGroupsIt() {
-        StructType stage = new StructType()
-                .add("k", DataTypes.DoubleType)
-                .add("v", DataTypes.DoubleType)
-                .add("body", DataTypes.StringType)
-                .add("_payload_hash", DataTypes.LongType)
-                .add("_batch_seq", DataTypes.LongType)
-                .add("_source_file", DataTypes.StringType)
-                .add("_record_index", DataTypes.LongType);
+        StructType stage = stage("k", DataTypes.DoubleType, "v", DataTypes.DoubleType);
         List<Row> rows = List.of(
                 RowFactory.create(0.0, 1.0, "zero", 1L, 1L, "a.json", 0L),
                 RowFactory.create(-0.0, 1.0, "minus-zero", 2L, 1L, "a.json", 1L),
@@ -165,14 +152,7 @@ class VersionDedupTest {
 
     @Test
     void aFloatingPointVersionOfATextKeyIsComparedAsSparkOrdersIt() {
-        StructType stage = new StructType()
-                .add("k", DataTypes.StringType)
-                .add("v", DataTypes.DoubleType)
-                .add("body", DataTypes.StringType)
-                .add("_payload_hash", DataTypes.LongType)
-                .add("_batch_seq", DataTypes.LongType)
-                .add("_source_file", DataTypes.StringType)
-                .add("_record_index", DataTypes.LongType);
+        StructType stage = stage("k", DataTypes.StringType, "v", DataTypes.DoubleType);
         List<Row> rows = List.of(
                 RowFactory.create("zeros", 0.0, "plus", 1L, 1L, "a.json", 0L),
                 RowFactory.create("zeros", -0.0, "minus", 2L, 1L, "a.json", 1L),
@@ -183,5 +163,17 @@ class VersionDedupTest {
         Map<String, String> kept = kept(VersionDedup.latest(batch, List.of("k"), "v"));
         assertEquals(Map.of("zeros", "minus 2 true", "nans", "n2 3 true"), kept);
         assertEquals(kept, kept(VersionDedup.windowed(batch, List.of("k"), "v")));
+    }
+
+    /** Stage rows of one key column, one version column, a body, the payload hash and the ingestion order. */
+    private static StructType stage(String key, DataType keyType, String version, DataType versionType) {
+        return new StructType()
+                .add(key, keyType)
+                .add(version, versionType)
+                .add("body", DataTypes.StringType)
+                .add("_payload_hash", DataTypes.LongType)
+                .add("_batch_seq", DataTypes.LongType)
+                .add("_source_file", DataTypes.StringType)
+                .add("_record_index", DataTypes.LongType);
     }
 }

@@ -70,17 +70,17 @@ final class VersionDedup {
 
     static Dataset<Row> latest(Dataset<Row> rows, List<String> key, String version) {
         StructType schema = rows.schema();
-        OptionalInt versionField = field(schema, version);
+        OptionalInt versionField = field(rows, version);
         int[] keyFields = new int[key.size()];
         // No key at all is one group: the window's, whose empty partitioning is one partition.
         boolean comparable = !key.isEmpty() && versionField.isPresent()
                 && comparableAsJava(schema.fields()[versionField.getAsInt()].dataType(), true);
         for (int i = 0; i < key.size() && comparable; i++) {
-            OptionalInt found = field(schema, key.get(i));
+            OptionalInt found = field(rows, key.get(i));
             comparable = found.isPresent() && comparableAsJava(schema.fields()[found.getAsInt()].dataType(), false);
             keyFields[i] = found.orElse(-1);
         }
-        OptionalInt hash = field(schema, HASH);
+        OptionalInt hash = field(rows, HASH);
         if (comparable && hash.isPresent()) {
             return sorted(rows, key, version, keyFields, versionField.getAsInt(), hash.getAsInt());
         }
@@ -140,24 +140,12 @@ final class VersionDedup {
                 || (version && (type.equals(DataTypes.DoubleType) || type.equals(DataTypes.FloatType)));
     }
 
-    /** The field named {@code name}: exactly, else the one field that matches ignoring case, as Spark resolves it. */
-    private static OptionalInt field(StructType schema, String name) {
-        String[] names = schema.fieldNames();
-        for (int i = 0; i < names.length; i++) {
-            if (names[i].equals(name)) {
-                return OptionalInt.of(i);
-            }
-        }
-        OptionalInt found = OptionalInt.empty();
-        for (int i = 0; i < names.length; i++) {
-            if (names[i].equalsIgnoreCase(name)) {
-                if (found.isPresent()) {
-                    return OptionalInt.empty();
-                }
-                found = OptionalInt.of(i);
-            }
-        }
-        return found;
+    /** The position of column {@code name} in {@code rows}, resolved by Spark as any query resolves it. */
+    private static OptionalInt field(Dataset<Row> rows, String name) {
+        List<String> names = Arrays.asList(rows.columns());
+        String resolved = rows.select(TableShape.column(name)).columns()[0];
+        int index = names.indexOf(resolved);
+        return index < 0 || names.lastIndexOf(resolved) != index ? OptionalInt.empty() : OptionalInt.of(index);
     }
 
     /**

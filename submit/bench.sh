@@ -90,7 +90,7 @@ else
   echo "bench: /usr/bin/time -v not available (Debian package 'time'); sampling VmHWM from /proc instead" >&2
 fi
 
-echo "== build (when sources changed)"
+echo "== build and class-data archive (when sources changed; submit/local.sh)"
 submit/local.sh --version
 
 # DuckDB, the single-node yardstick: its JDBC driver (native library inside) next to the build, not in Sluice's jar.

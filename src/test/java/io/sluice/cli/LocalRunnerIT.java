@@ -1,0 +1,106 @@
+package io.sluice.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * submit/local.sh, the runner of the README's first command, on the jar this build packaged: once per build it
+ * records the classes a run loads in a class-data archive, and later JVMs load them from it; a training run that
+ * fails is reported, not repeated, and the command runs without the archive.
+ */
+class LocalRunnerIT {
+    private static final Path ARCHIVE = Path.of("target/sluice.jsa");
+    private static final Path FAILED = Path.of("target/sluice.jsa.failed");
+    private static final String FROM_ARCHIVE = " source: shared objects file (top)";
+
+    private record Outcome(int code, String out) {
+    }
+
+    private static Outcome localSh(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", "submit/local.sh"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().remove("SLUICE_CDS");
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        byte[] output = process.getInputStream().readAllBytes();
+        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "submit/local.sh timed out");
+        return new Outcome(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Every class the JVM loads, with where it came from. */
+    private static final Map<String, String> CLASS_LOADING = Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info");
+
+    @Test
+    void recordsTheClassArchiveOncePerBuildAndLaterJvmsLoadSparkAndSluiceFromIt() throws Exception {
+        Files.deleteIfExists(ARCHIVE);
+        Files.deleteIfExists(FAILED);
+
+        // A training run that cannot start (a heap too small for any JVM): reported once, then not tried again.
+        Outcome broken = localSh(Map.of("SLUICE_DRIVER_MEMORY", "1m"), "--version");
+        assertNotEquals(0, broken.code(), broken.out());
+        assertTrue(broken.out().contains("could not record target/sluice.jsa (the training run's output: "),
+                broken.out());
+        assertFalse(Files.exists(ARCHIVE));
+        Path log = Path.of(Files.readString(FAILED).strip());
+        assertTrue(Files.readString(log).contains("Too small maximum heap"), Files.readString(log));
+        Outcome withoutArchive = localSh(CLASS_LOADING, "--version");
+        assertEquals(0, withoutArchive.code(), withoutArchive.out());
+        assertFalse(withoutArchive.out().contains("recording the classes"), withoutArchive.out());
+        assertTrue(withoutArchive.out().contains("sluice 0.1.0 (Spark 3.5.7)"), withoutArchive.out());
+        assertFalse(withoutArchive.out().contains(FROM_ARCHIVE), withoutArchive.out());
+        Files.delete(FAILED);
+        deleteTree(log.getParent());
+
+        // The first command after the build records the archive from a run of the bundled sample ...
+        Outcome first = localSh(Map.of(), "--version");
+        assertEquals(0, first.code(), first.out());
+        assertTrue(first.out().contains("recording the classes a run loads into target/sluice.jsa"), first.out());
+        assertTrue(first.out().contains("sluice 0.1.0 (Spark 3.5.7)"), first.out());
+        assertTrue(Files.size(ARCHIVE) > 0);
+        assertTrue(Files.getLastModifiedTime(ARCHIVE).compareTo(
+                Files.getLastModifiedTime(Path.of(System.getProperty("sluice.jar")))) > 0);
+        try (var left = Files.list(Path.of("target"))) {
+            assertFalse(left.anyMatch(path -> path.getFileName().toString().startsWith("cds-training")),
+                    "the training's scratch lake is removed");
+        }
+
+        // ... and the next JVMs map Sluice's and Spark's classes from it, with nothing about it on their output.
+        Outcome later = localSh(CLASS_LOADING, "--version");
+        assertEquals(0, later.code(), later.out());
+        assertFalse(later.out().contains("recording the classes"), later.out());
+        assertTrue(later.out().contains("io.sluice.cli.Sluice" + FROM_ARCHIVE), later.out());
+        assertTrue(later.out().contains("org.apache.spark.sql.SparkSession" + FROM_ARCHIVE), later.out());
+        assertFalse(later.out().contains("[cds"), later.out());
+        Outcome plain = localSh(Map.of(), "--version");
+        assertEquals("sluice 0.1.0 (Spark 3.5.7)", plain.out().strip());
+
+        // SLUICE_CDS=0: the classes come from the jars.
+        Outcome off = localSh(Map.of("SLUICE_CDS", "0", "JAVA_TOOL_OPTIONS", "-Xlog:class+load=info"), "--version");
+        assertEquals(0, off.code(), off.out());
+        assertFalse(off.out().contains(FROM_ARCHIVE), off.out());
+        assertTrue(off.out().contains("io.sluice.cli.Sluice source: file:"), off.out());
+    }
+}

@@ -37,9 +37,9 @@ jvm=(java "${opens[@]}" -Xmx"${SLUICE_DRIVER_MEMORY:-4g}" -Dlog4j2.configuration
   -Dspark.master="${SLUICE_MASTER:-local[*]}" -cp "$jar:$(cat "$classpath")")
 
 # Class-data sharing (JDK 17's dynamic AppCDS archive). Every command starts a JVM that loads, parses and verifies
-# the same ~20,000 classes of Spark, Delta, Hadoop and Parquet before its first Spark job. Once per build, a training
-# run (the bundled sample through `run`, into a scratch lake under target/) records them in target/sluice.jsa; every
-# later JVM of this jar and classpath maps them from it: about 2.5 s less to the first job on a 2-core machine. A JVM
+# the same ~15,000 classes of Spark, Delta, Hadoop, Parquet and Sluice. Once per build, a training run (the bundled
+# sample through `run`, into a scratch lake under target/) records them in target/sluice.jsa; every later JVM of
+# this jar and classpath maps them from it: the first Spark job of a `run` 1.5-2 s sooner on a 2-core machine. A JVM
 # that cannot use the archive (another JDK, a rebuilt jar) ignores it and loads the classes as before; -Xlog keeps
 # the JVM's notes about the archive off the command's output.
 cds=target/sluice.jsa

@@ -91,7 +91,7 @@ public final class DeltaFiles {
             metadata.put("createdTime", now);
             txn.updateMetadataForNewTable((Metadata) action("metaData", metadata));
         } else {
-            if (txn.txnVersion(appId) >= version) {
+            if (txnVersion(txn, appId) >= version) {
                 return Optional.empty();
             }
             Metadata metadata = txn.metadata();
@@ -138,6 +138,20 @@ public final class DeltaFiles {
                 SaveMode.Append, Option.apply(JavaConverters.asScalaBuffer(partitions).toSeq()), Option.empty(),
                 Option.empty()));
         return Optional.of(new Commit(committed, txn.metadata().id(), added));
+    }
+
+    /**
+     * {@code txn.txnVersion(appId)} without reconstructing the table's state when the read version's checksum file
+     * lists the table's transactions; the application id is recorded as read either way, so a concurrent commit under
+     * it still fails this one (Delta's conflict check reads that list).
+     */
+    static long txnVersion(OptimisticTransaction txn, String appId) {
+        Optional<Map<String, Long>> transactions = DeltaMetadata.checksumTransactions(txn.snapshot());
+        if (transactions.isEmpty()) {
+            return txn.txnVersion(appId);
+        }
+        txn.readTxn().$plus$eq(appId);
+        return transactions.get().getOrDefault(appId, -1L);
     }
 
     private static String stats(long records, Map<String, Object> constants) {

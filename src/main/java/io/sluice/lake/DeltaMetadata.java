@@ -65,10 +65,34 @@ public final class DeltaMetadata {
         return checksum.isDefined() ? Optional.of(checksum.get()) : Optional.empty();
     }
 
-    /** The greatest transaction version committed under {@code appId}, if any. */
+    /**
+     * The greatest transaction version committed under {@code appId}, if any: from the version's checksum file when it
+     * lists the table's transactions (Delta writes them there after each commit, up to a hundred application ids), so
+     * no Spark job reconstructs the table's state; else from that state.
+     */
     public Optional<Long> txnVersion(String appId) {
-        Option<Object> version = snapshot.transactions().get(appId);
-        return version.isDefined() ? Optional.of((Long) version.get()) : Optional.empty();
+        return checksumTransactions(snapshot).map(transactions -> Optional.ofNullable(transactions.get(appId)))
+                .orElseGet(() -> {
+                    Option<Object> version = snapshot.transactions().get(appId);
+                    return version.isDefined() ? Optional.of((Long) version.get()) : Optional.empty();
+                });
+    }
+
+    /**
+     * The table's transactions (application id to its greatest version) as {@code snapshot}'s checksum file lists
+     * them; empty when the file is absent or lists none of them (an older writer, more application ids than Delta
+     * keeps there, a table with a transaction retention), and only the table's state knows.
+     */
+    static Optional<Map<String, Long>> checksumTransactions(Snapshot snapshot) {
+        Option<VersionChecksum> checksum = snapshot.checksumOpt();
+        if (checksum.isEmpty() || checksum.get().setTransactions().isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, Long> transactions = new java.util.HashMap<>();
+        for (SetTransaction txn : JavaConverters.seqAsJavaList(checksum.get().setTransactions().get())) {
+            transactions.merge(txn.appId(), txn.version(), Math::max);
+        }
+        return Optional.of(transactions);
     }
 
     /**

@@ -172,4 +172,63 @@ class DeltaFilesTest {
                 "writer", 1).isPresent());
         assertTrue(committed.rows(spark, uri, List.of(1L)).isEmpty());
     }
+
+    /** Spark jobs started while {@code action} ran. */
+    private int jobsDuring(Runnable action) throws java.util.concurrent.TimeoutException {
+        java.util.concurrent.atomic.AtomicInteger jobs = new java.util.concurrent.atomic.AtomicInteger();
+        org.apache.spark.scheduler.SparkListener counter = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart jobStart) {
+                jobs.incrementAndGet();
+            }
+        };
+        spark.sparkContext().addSparkListener(counter);
+        try {
+            action.run();
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            spark.sparkContext().removeSparkListener(counter);
+        }
+        return jobs.get();
+    }
+
+    @Test
+    void aRepeatedCommitIsFoundInTheChecksumWithoutAJobAndACommitUnderTheSameIdInBetweenStillConflicts(
+            @TempDir Path dir) throws Exception {
+        Path table = dir.resolve("t");
+        String uri = table.toUri().toString();
+        assertTrue(DeltaFiles.appendOnce(spark, uri, write(table, "day=2026-12-01/batch-1", 1, "a"),
+                day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE, "writer", 1).isPresent());
+        assertTrue(Files.exists(table.resolve("_delta_log/00000000000000000000.crc")), "Delta wrote the checksum");
+
+        // A repeat of batch 1 from a new log (no cached state): the checksum lists the table's transactions, so no
+        // Spark job reconstructs the table's state to find that batch 1 is there.
+        DeltaLog.clearCache();
+        assertEquals(0, jobsDuring(() -> assertTrue(DeltaFiles.appendOnce(spark, uri, List.of(), day("2026-12-01"),
+                Map.of("_batch_seq", 1L), TABLE, "writer", 1).isEmpty(), "batch 1 is committed once")));
+
+        // Two commits under the same id: one reads the table's transactions, another commits batch 2 in between;
+        // the first fails on Delta's conflict check as it would after Delta's own txnVersion.
+        DeltaLog log = DeltaLog.forTable(spark, HadoopStorage.path(uri));
+        org.apache.spark.sql.delta.OptimisticTransaction late = log.startTransaction();
+        assertEquals(1, DeltaFiles.txnVersion(late, "writer"));
+        assertEquals(-1, DeltaFiles.txnVersion(late, "another"));
+        assertTrue(DeltaFiles.appendOnce(spark, uri, write(table, "day=2026-12-02/batch-2", 2, "b"),
+                day("2026-12-02"), Map.of("_batch_seq", 2L), TABLE, "writer", 2).isPresent());
+        assertThrows(org.apache.spark.sql.delta.ConcurrentTransactionException.class, () -> late.commit(
+                scala.collection.JavaConverters.asScalaBuffer(List.<org.apache.spark.sql.delta.actions.Action>of(
+                        new org.apache.spark.sql.delta.actions.SetTransaction("writer", 2L,
+                                scala.Option.empty()))).toSeq(),
+                new org.apache.spark.sql.delta.DeltaOperations.Write(SaveMode.Append, scala.Option.empty(),
+                        scala.Option.empty(), scala.Option.empty())));
+
+        // Without the checksum file the table's state answers, the same.
+        Files.delete(table.resolve("_delta_log/00000000000000000001.crc"));
+        DeltaLog.clearCache();
+        org.apache.spark.sql.delta.OptimisticTransaction fromState =
+                DeltaLog.forTable(spark, HadoopStorage.path(uri)).startTransaction();
+        assertTrue(jobsDuring(() -> assertEquals(2, DeltaFiles.txnVersion(fromState, "writer"))) > 0,
+                "the state is reconstructed when there is no checksum");
+        assertEquals(2, spark.read().format("delta").load(uri).count());
+    }
 }

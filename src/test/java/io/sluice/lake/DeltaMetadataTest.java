@@ -18,7 +18,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What the log says of a table's files equals what its state says, with and without the checksum file. */
+/**
+ * What the log says of a table's files and transactions equals what its state says, with and without the checksum
+ * file.
+ */
 class DeltaMetadataTest {
     private final SparkSession spark = SparkTestSession.get();
 
@@ -61,5 +64,44 @@ class DeltaMetadataTest {
         meta = DeltaMetadata.read(spark, path).orElseThrow();
         assertEquals(files, meta.fileCount());
         assertEquals(bytes, meta.sizeInBytes());
+    }
+
+    @Test
+    void txnVersionComesFromTheChecksumWithoutAJobAndEqualsTheTablesState(@TempDir Path dir) throws Exception {
+        String path = dir.resolve("t").toUri().toString();
+        spark.range(0, 10).write().format("delta").option("txnAppId", "parse-a").option("txnVersion", 1).save(path);
+        spark.range(10, 20).write().format("delta").mode("append").option("txnAppId", "parse-a")
+                .option("txnVersion", 2).save(path);
+        spark.range(20, 30).write().format("delta").mode("append").option("txnAppId", "distribute-b")
+                .option("txnVersion", 5).save(path);
+        spark.range(30, 40).write().format("delta").mode("append").save(path);
+        assertTrue(Files.exists(dir.resolve("t/_delta_log/00000000000000000003.crc")), "Delta wrote the checksum");
+
+        DeltaLog.clearCache();
+        AtomicInteger jobs = new AtomicInteger();
+        SparkListener counter = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                jobs.incrementAndGet();
+            }
+        };
+        spark.sparkContext().addSparkListener(counter);
+        try {
+            DeltaMetadata meta = DeltaMetadata.read(spark, path).orElseThrow();
+            assertEquals(java.util.Optional.of(2L), meta.txnVersion("parse-a"));
+            assertEquals(java.util.Optional.of(5L), meta.txnVersion("distribute-b"));
+            assertEquals(java.util.Optional.empty(), meta.txnVersion("parse-b"));
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            spark.sparkContext().removeSparkListener(counter);
+        }
+        assertEquals(0, jobs.get(), "Spark jobs run to find the transactions");
+
+        Files.delete(dir.resolve("t/_delta_log/00000000000000000003.crc"));
+        DeltaLog.clearCache();
+        DeltaMetadata meta = DeltaMetadata.read(spark, path).orElseThrow();
+        assertEquals(java.util.Optional.of(2L), meta.txnVersion("parse-a"));
+        assertEquals(java.util.Optional.of(5L), meta.txnVersion("distribute-b"));
+        assertEquals(java.util.Optional.empty(), meta.txnVersion("parse-b"));
     }
 }

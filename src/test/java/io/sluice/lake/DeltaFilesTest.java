@@ -1,5 +1,6 @@
 package io.sluice.lake;
 
+import io.sluice.SparkJobs;
 import io.sluice.SparkTestSession;
 import io.sluice.storage.HadoopStorage;
 import io.sluice.storage.StoredFile;
@@ -9,12 +10,19 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.ConcurrentTransactionException;
 import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.DeltaOperations;
+import org.apache.spark.sql.delta.OptimisticTransaction;
+import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.AddFile;
+import org.apache.spark.sql.delta.actions.SetTransaction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.Option;
+import scala.collection.JavaConverters;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,25 +181,6 @@ class DeltaFilesTest {
         assertTrue(committed.rows(spark, uri, List.of(1L)).isEmpty());
     }
 
-    /** Spark jobs started while {@code action} ran. */
-    private int jobsDuring(Runnable action) throws java.util.concurrent.TimeoutException {
-        java.util.concurrent.atomic.AtomicInteger jobs = new java.util.concurrent.atomic.AtomicInteger();
-        org.apache.spark.scheduler.SparkListener counter = new org.apache.spark.scheduler.SparkListener() {
-            @Override
-            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart jobStart) {
-                jobs.incrementAndGet();
-            }
-        };
-        spark.sparkContext().addSparkListener(counter);
-        try {
-            action.run();
-            spark.sparkContext().listenerBus().waitUntilEmpty();
-        } finally {
-            spark.sparkContext().removeSparkListener(counter);
-        }
-        return jobs.get();
-    }
-
     @Test
     void aRepeatedCommitIsFoundInTheChecksumWithoutAJobAndACommitUnderTheSameIdInBetweenStillConflicts(
             @TempDir Path dir) throws Exception {
@@ -204,30 +193,30 @@ class DeltaFilesTest {
         // A repeat of batch 1 from a new log (no cached state): the checksum lists the table's transactions, so no
         // Spark job reconstructs the table's state to find that batch 1 is there.
         DeltaLog.clearCache();
-        assertEquals(0, jobsDuring(() -> assertTrue(DeltaFiles.appendOnce(spark, uri, List.of(), day("2026-12-01"),
-                Map.of("_batch_seq", 1L), TABLE, "writer", 1).isEmpty(), "batch 1 is committed once")));
+        assertEquals(0, SparkJobs.startedDuring(spark, () -> assertTrue(DeltaFiles.appendOnce(spark, uri,
+                List.of(), day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE, "writer", 1).isEmpty(),
+                "batch 1 is committed once")));
 
         // Two commits under the same id: one reads the table's transactions, another commits batch 2 in between;
         // the first fails on Delta's conflict check as it would after Delta's own txnVersion.
         DeltaLog log = DeltaLog.forTable(spark, HadoopStorage.path(uri));
-        org.apache.spark.sql.delta.OptimisticTransaction late = log.startTransaction();
+        OptimisticTransaction late = log.startTransaction();
         assertEquals(1, DeltaFiles.txnVersion(late, "writer"));
         assertEquals(-1, DeltaFiles.txnVersion(late, "another"));
         assertTrue(DeltaFiles.appendOnce(spark, uri, write(table, "day=2026-12-02/batch-2", 2, "b"),
                 day("2026-12-02"), Map.of("_batch_seq", 2L), TABLE, "writer", 2).isPresent());
-        assertThrows(org.apache.spark.sql.delta.ConcurrentTransactionException.class, () -> late.commit(
-                scala.collection.JavaConverters.asScalaBuffer(List.<org.apache.spark.sql.delta.actions.Action>of(
-                        new org.apache.spark.sql.delta.actions.SetTransaction("writer", 2L,
-                                scala.Option.empty()))).toSeq(),
-                new org.apache.spark.sql.delta.DeltaOperations.Write(SaveMode.Append, scala.Option.empty(),
-                        scala.Option.empty(), scala.Option.empty())));
+        List<Action> batchTwo = List.of(new SetTransaction("writer", 2L, Option.empty()));
+        assertThrows(ConcurrentTransactionException.class, () -> late.commit(
+                JavaConverters.asScalaBuffer(batchTwo).toSeq(),
+                new DeltaOperations.Write(SaveMode.Append, Option.empty(), Option.empty(), Option.empty())));
 
         // Without the checksum file the table's state answers, the same.
         Files.delete(table.resolve("_delta_log/00000000000000000001.crc"));
         DeltaLog.clearCache();
-        org.apache.spark.sql.delta.OptimisticTransaction fromState =
+        OptimisticTransaction fromState =
                 DeltaLog.forTable(spark, HadoopStorage.path(uri)).startTransaction();
-        assertTrue(jobsDuring(() -> assertEquals(2, DeltaFiles.txnVersion(fromState, "writer"))) > 0,
+        assertTrue(SparkJobs.startedDuring(spark,
+                        () -> assertEquals(2, DeltaFiles.txnVersion(fromState, "writer"))) > 0,
                 "the state is reconstructed when there is no checksum");
         assertEquals(2, spark.read().format("delta").load(uri).count());
     }

@@ -1,9 +1,8 @@
 package io.sluice.lake;
 
 import io.delta.tables.DeltaTable;
+import io.sluice.SparkJobs;
 import io.sluice.SparkTestSession;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
@@ -12,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,29 +38,16 @@ class DeltaMetadataTest {
 
         // A new log (no cached state) read for its figures: the checksum answers them, no Spark job runs.
         DeltaLog.clearCache();
-        AtomicInteger jobs = new AtomicInteger();
-        SparkListener counter = new SparkListener() {
-            @Override
-            public void onJobStart(SparkListenerJobStart jobStart) {
-                jobs.incrementAndGet();
-            }
-        };
-        spark.sparkContext().addSparkListener(counter);
-        DeltaMetadata meta;
-        try {
-            meta = DeltaMetadata.read(spark, path).orElseThrow();
+        assertEquals(0, SparkJobs.startedDuring(spark, () -> {
+            DeltaMetadata meta = DeltaMetadata.read(spark, path).orElseThrow();
             assertEquals(files, meta.fileCount());
             assertEquals(bytes, meta.sizeInBytes());
-            spark.sparkContext().listenerBus().waitUntilEmpty();
-        } finally {
-            spark.sparkContext().removeSparkListener(counter);
-        }
-        assertEquals(0, jobs.get(), "Spark jobs run to count the files");
+        }), "Spark jobs run to count the files");
 
         // Without the checksum file, the figures come from the table's state, and they are the same.
         Files.delete(dir.resolve("t/_delta_log/00000000000000000001.crc"));
         DeltaLog.clearCache();
-        meta = DeltaMetadata.read(spark, path).orElseThrow();
+        DeltaMetadata meta = DeltaMetadata.read(spark, path).orElseThrow();
         assertEquals(files, meta.fileCount());
         assertEquals(bytes, meta.sizeInBytes());
     }
@@ -78,30 +64,18 @@ class DeltaMetadataTest {
         assertTrue(Files.exists(dir.resolve("t/_delta_log/00000000000000000003.crc")), "Delta wrote the checksum");
 
         DeltaLog.clearCache();
-        AtomicInteger jobs = new AtomicInteger();
-        SparkListener counter = new SparkListener() {
-            @Override
-            public void onJobStart(SparkListenerJobStart jobStart) {
-                jobs.incrementAndGet();
-            }
-        };
-        spark.sparkContext().addSparkListener(counter);
-        try {
+        assertEquals(0, SparkJobs.startedDuring(spark, () -> {
             DeltaMetadata meta = DeltaMetadata.read(spark, path).orElseThrow();
-            assertEquals(java.util.Optional.of(2L), meta.txnVersion("parse-a"));
-            assertEquals(java.util.Optional.of(5L), meta.txnVersion("distribute-b"));
-            assertEquals(java.util.Optional.empty(), meta.txnVersion("parse-b"));
-            spark.sparkContext().listenerBus().waitUntilEmpty();
-        } finally {
-            spark.sparkContext().removeSparkListener(counter);
-        }
-        assertEquals(0, jobs.get(), "Spark jobs run to find the transactions");
+            assertEquals(Optional.of(2L), meta.txnVersion("parse-a"));
+            assertEquals(Optional.of(5L), meta.txnVersion("distribute-b"));
+            assertEquals(Optional.empty(), meta.txnVersion("parse-b"));
+        }), "Spark jobs run to find the transactions");
 
         Files.delete(dir.resolve("t/_delta_log/00000000000000000003.crc"));
         DeltaLog.clearCache();
         DeltaMetadata meta = DeltaMetadata.read(spark, path).orElseThrow();
-        assertEquals(java.util.Optional.of(2L), meta.txnVersion("parse-a"));
-        assertEquals(java.util.Optional.of(5L), meta.txnVersion("distribute-b"));
-        assertEquals(java.util.Optional.empty(), meta.txnVersion("parse-b"));
+        assertEquals(Optional.of(2L), meta.txnVersion("parse-a"));
+        assertEquals(Optional.of(5L), meta.txnVersion("distribute-b"));
+        assertEquals(Optional.empty(), meta.txnVersion("parse-b"));
     }
 }

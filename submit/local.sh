@@ -44,9 +44,10 @@ jvm=(java "${opens[@]}" -Xmx"${SLUICE_DRIVER_MEMORY:-4g}" -Dlog4j2.configuration
 # the JVM's notes about the archive off the command's output.
 cds=target/sluice.jsa
 cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
+recorded_for_this_build() { [[ -f $1 && ! $jar -nt $1 && ! $classpath -nt $1 ]]; }
 if [[ ${SLUICE_CDS:-1} != 0 ]]; then
   failed=target/sluice.jsa.failed   # a training run that failed is not repeated for the same build
-  if [[ (! -f $cds || $jar -nt $cds || $classpath -nt $cds) && (! -f $failed || $jar -nt $failed) ]]; then
+  if ! recorded_for_this_build "$cds" && ! recorded_for_this_build "$failed"; then
     echo "recording the classes a run loads into $cds (once per build; SLUICE_CDS=0 skips it) ..." >&2
     training="$(mktemp -d "$root/target/cds-training.XXXXXX")"
     mkdir -p "$training/landing/pending"
@@ -61,7 +62,7 @@ if [[ ${SLUICE_CDS:-1} != 0 ]]; then
       echo "$training/run.log" > "$failed"
     fi
   fi
-  if [[ -f $cds && ! $jar -nt $cds ]]; then
+  if recorded_for_this_build "$cds"; then
     jvm+=(-XX:SharedArchiveFile="$cds" "${cds_quiet[@]}")
   fi
 fi

@@ -15,6 +15,7 @@ import scala.collection.JavaConverters;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,15 +53,15 @@ public final class DeltaMetadata {
      * after each commit) when there is one, so no Spark job reconstructs the table's state; else from that state.
      */
     public long fileCount() {
-        return checksum().map(VersionChecksum::numFiles).orElseGet(snapshot::numOfFiles);
+        return checksum(snapshot).map(VersionChecksum::numFiles).orElseGet(snapshot::numOfFiles);
     }
 
     /** The bytes of the table's data files, from the version's checksum file when there is one ({@link #fileCount}). */
     public long sizeInBytes() {
-        return checksum().map(VersionChecksum::tableSizeBytes).orElseGet(snapshot::sizeInBytes);
+        return checksum(snapshot).map(VersionChecksum::tableSizeBytes).orElseGet(snapshot::sizeInBytes);
     }
 
-    private Optional<VersionChecksum> checksum() {
+    private static Optional<VersionChecksum> checksum(Snapshot snapshot) {
         Option<VersionChecksum> checksum = snapshot.checksumOpt();
         return checksum.isDefined() ? Optional.of(checksum.get()) : Optional.empty();
     }
@@ -84,15 +85,13 @@ public final class DeltaMetadata {
      * keeps there, a table with a transaction retention), and only the table's state knows.
      */
     static Optional<Map<String, Long>> checksumTransactions(Snapshot snapshot) {
-        Option<VersionChecksum> checksum = snapshot.checksumOpt();
-        if (checksum.isEmpty() || checksum.get().setTransactions().isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, Long> transactions = new java.util.HashMap<>();
-        for (SetTransaction txn : JavaConverters.seqAsJavaList(checksum.get().setTransactions().get())) {
-            transactions.merge(txn.appId(), txn.version(), Math::max);
-        }
-        return Optional.of(transactions);
+        return checksum(snapshot).filter(checksum -> checksum.setTransactions().isDefined()).map(checksum -> {
+            Map<String, Long> transactions = new HashMap<>();
+            for (SetTransaction txn : JavaConverters.seqAsJavaList(checksum.setTransactions().get())) {
+                transactions.merge(txn.appId(), txn.version(), Math::max);
+            }
+            return transactions;
+        });
     }
 
     /**

@@ -3,21 +3,36 @@ package io.sluice.lake;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.storage.HadoopStorage;
+import io.sluice.storage.Storage;
+import io.sluice.storage.StoredFile;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils;
 import org.apache.spark.sql.delta.DeltaConfigs$;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
+import org.apache.spark.sql.delta.GeneratedColumn;
+import org.apache.spark.sql.delta.NoMapping$;
 import org.apache.spark.sql.delta.OptimisticTransaction;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.Action$;
 import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.Metadata;
+import org.apache.spark.sql.delta.constraints.Constraints;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
 import scala.collection.JavaConverters;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +51,26 @@ public final class DeltaFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DeltaFiles() {
+    }
+
+    /**
+     * Whether files can be committed this way here: not on Databricks, whose Delta Lake is its own build (elsewhere a
+     * Delta build whose classes differ fails with a {@link LinkageError} before committing, for the caller to write
+     * the rows through Delta's writer instead).
+     */
+    public static boolean applies() {
+        return System.getenv("DATABRICKS_RUNTIME_VERSION") == null;
+    }
+
+    /**
+     * A table whose rows only Delta's writer can add: its column names are mapped, or it has generated columns or
+     * CHECK constraints. Nothing was written to it.
+     */
+    public static final class NeedsDeltaWriter extends IllegalStateException {
+        NeedsDeltaWriter(String table) {
+            super(table + " maps its column names, or has generated columns or CHECK constraints: only Delta's writer"
+                    + " adds rows to it");
+        }
     }
 
     /**
@@ -68,6 +103,7 @@ public final class DeltaFiles {
      *
      * @param schema the table's columns as the files hold them, partition columns included
      * @return the commit made; empty when that earlier commit made it
+     * @throws NeedsDeltaWriter when the table needs Delta's writer; nothing was committed
      * @throws IllegalStateException when the table's partitions or the type of one of its columns do not match
      */
     public static Optional<Commit> appendOnce(SparkSession spark, String table, List<DataFile> files,
@@ -95,6 +131,7 @@ public final class DeltaFiles {
                 return Optional.empty();
             }
             Metadata metadata = txn.metadata();
+            requireFilesSuffice(spark, table, metadata);
             List<String> existing = JavaConverters.seqAsJavaList(metadata.partitionColumns());
             if (!existing.equals(partitions)) {
                 throw new IllegalStateException(table + " is partitioned by " + existing + ", not by " + partitions);
@@ -138,6 +175,83 @@ public final class DeltaFiles {
                 SaveMode.Append, Option.apply(JavaConverters.asScalaBuffer(partitions).toSeq()), Option.empty(),
                 Option.empty()));
         return Optional.of(new Commit(committed, txn.metadata().id(), added));
+    }
+
+    /**
+     * Appends {@code rows}, all of them in the partition {@code partitionValues}, to the Delta table at {@code table}
+     * once per ({@code appId}, {@code version}): what Delta's writer does with its {@code txnAppId} and
+     * {@code txnVersion} options, without reconstructing the table's state to learn whether the write happened (the
+     * table's checksum file lists its transactions: {@link DeltaMetadata#txnVersion}). The rows are written as Parquet
+     * into a folder of their own inside the partition's, then committed as they are by {@link #appendOnce}, which
+     * creates the table or adds the columns it lacks. A write that finds the commit made, or loses it to another
+     * writer under the same id, leaves no file behind; a killed or failed one may leave files no commit references,
+     * which {@code VACUUM} removes.
+     *
+     * @param rows the rows, partition columns included, each holding its value in {@code partitionValues}
+     * @param constants columns holding the same value in every row (not timestamps), for the files' statistics
+     * @return the commit made; empty when an earlier commit made it
+     * @throws NeedsDeltaWriter when the table needs Delta's writer; nothing was written
+     * @throws LinkageError when this Delta build's classes differ from the jar's; nothing was committed
+     */
+    public static Optional<Commit> appendRowsOnce(SparkSession spark, Storage storage, String table,
+                                                  Dataset<Row> rows, Map<String, String> partitionValues,
+                                                  Map<String, Object> constants, String appId, long version) {
+        Optional<DeltaMetadata> existing = DeltaMetadata.read(spark, table);
+        if (existing.isPresent()) {
+            requireFilesSuffice(spark, table, existing.get().snapshot().metadata());
+            Optional<Long> reached = existing.get().txnVersion(appId);
+            if (reached.isPresent() && reached.get() >= version) {
+                return Optional.empty();
+            }
+        }
+        StringBuilder relative = new StringBuilder();
+        partitionValues.forEach((column, value) -> relative.append(ExternalCatalogUtils.getPartitionPathString(
+                column, value)).append('/'));
+        relative.append("sluice-").append(version).append('-').append(UUID.randomUUID().toString(), 0, 8);
+        String folder = storage.resolve(table, relative.toString());
+        // A Hadoop path string is the names as they are; the folder's URI escapes them.
+        rows.drop(partitionValues.keySet().toArray(String[]::new)).write()
+                .parquet(HadoopStorage.path(folder).toString());
+        Configuration conf = spark.sessionState().newHadoopConf();
+        List<DataFile> files = new ArrayList<>();
+        for (StoredFile file : storage.listFiles(folder)) {
+            if (!file.hidden() && file.relativePath().endsWith(".parquet")) {
+                files.add(new DataFile(uriPath(relative + "/" + file.relativePath()), file.size(),
+                        file.modifiedMillis(), records(file.uri(), conf)));
+            }
+        }
+        Optional<Commit> commit = appendOnce(spark, table, files, partitionValues, constants,
+                rows.schema().asNullable(), appId, version);
+        // After a failure the files stay: whether the commit landed is the log's to say, and VACUUM removes them if not.
+        storage.delete(commit.isPresent() ? storage.resolve(folder, "_SUCCESS") : folder);
+        return commit;
+    }
+
+    /** Throws {@link NeedsDeltaWriter} when files written as they are would not be rows of the table as it is. */
+    private static void requireFilesSuffice(SparkSession spark, String table, Metadata metadata) {
+        if (metadata.columnMappingMode() != NoMapping$.MODULE$ || GeneratedColumn.hasGeneratedColumns(metadata.schema())
+                || !Constraints.getCheckConstraints(metadata, spark).isEmpty()) {
+            throw new NeedsDeltaWriter(table);
+        }
+    }
+
+    /** The rows of the Parquet file at {@code uri}, from its footer. */
+    public static long records(String uri, Configuration conf) {
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(HadoopStorage.path(uri),
+                conf))) {
+            return reader.getRecordCount();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the footer of " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A relative path of names as a Delta log holds it: a URI path, {@code %} and what a URI cannot hold escaped. */
+    private static String uriPath(String relative) {
+        try {
+            return new URI(null, null, relative, null).getRawPath();
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a relative path: " + relative, e);
+        }
     }
 
     /**

@@ -1,11 +1,13 @@
 package io.sluice.lake;
 
 import io.delta.tables.DeltaTable;
+import io.sluice.storage.Storage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -30,6 +32,30 @@ public final class DeltaWrites {
                 .option("mergeSchema", "true")
                 .partitionBy(partitions.toArray(String[]::new))
                 .save(path);
+    }
+
+    /**
+     * As {@link #appendOnce(Dataset, String, List, String, long)}, for rows that all fall in the partition
+     * {@code partitionValues} (none for a table without partitions): their files are committed as they are written
+     * ({@link DeltaFiles#appendRowsOnce}), so a small append to a table written every hour does not reconstruct the
+     * table's state to learn whether it happened before. Through Delta's writer where that cannot be (Databricks, a
+     * Delta build whose classes differ from the jar's, a table that maps column names or has generated columns or CHECK
+     * constraints).
+     *
+     * @param constants columns holding the same value in every row, for the files' statistics
+     */
+    public static void appendOnce(SparkSession spark, Storage storage, Dataset<Row> rows, String path,
+                                  Map<String, String> partitionValues, Map<String, Object> constants, String appId,
+                                  long version) {
+        if (DeltaFiles.applies()) {
+            try {
+                DeltaFiles.appendRowsOnce(spark, storage, path, rows, partitionValues, constants, appId, version);
+                return;
+            } catch (LinkageError | DeltaFiles.NeedsDeltaWriter e) {
+                // Another Delta build, or a table of features only Delta's writer applies: nothing was committed.
+            }
+        }
+        appendOnce(rows, path, new ArrayList<>(partitionValues.keySet()), appId, version);
     }
 
     /**

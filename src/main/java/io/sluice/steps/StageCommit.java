@@ -117,9 +117,10 @@ final class StageCommit {
             try {
                 filesCommitted = written.commitOnce(spark, stageRows, manifest, appId);
                 committed = true;
-            } catch (LinkageError e) {
-                // A Delta Lake other than the one this jar was built with: nothing was committed, write them again.
-                progress.accept("stage: this Delta Lake cannot take the batch's files as they are (" + e
+            } catch (LinkageError | DeltaFiles.NeedsDeltaWriter e) {
+                // A Delta Lake other than the one this jar was built with, or a table of features only Delta's writer
+                // applies: nothing was committed, write them again.
+                progress.accept("stage: the batch's files cannot be committed as they are (" + e
                         + "); writing its stage rows again");
             }
         }

@@ -7,19 +7,14 @@ import io.sluice.lake.BatchManifest;
 import io.sluice.lake.DeltaFiles;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.SessionConf;
-import io.sluice.storage.HadoopStorage;
 import io.sluice.storage.Storage;
 import io.sluice.storage.StoredFile;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -83,7 +78,7 @@ final class StageFiles implements AutoCloseable {
      * own build (the commit uses Delta's transaction classes; elsewhere a mismatch falls back to a second pass).
      */
     static boolean applies(RecordTyper typer) {
-        return !typer.structures() && System.getenv("DATABRICKS_RUNTIME_VERSION") == null
+        return !typer.structures() && DeltaFiles.applies()
                 && typer.columnNames().stream().noneMatch(name -> name.equalsIgnoreCase(KIND));
     }
 
@@ -167,7 +162,7 @@ final class StageFiles implements AutoCloseable {
             for (StoredFile file : storage.listFiles(storage.resolve(tablePath, folder))) {
                 if (!file.hidden() && file.relativePath().endsWith(".parquet")) {
                     files.add(new DeltaFiles.DataFile(folder + "/" + file.relativePath(), file.size(),
-                            file.modifiedMillis(), records(file.uri(), conf)));
+                            file.modifiedMillis(), DeltaFiles.records(file.uri(), conf)));
                 }
             }
         }
@@ -178,15 +173,6 @@ final class StageFiles implements AutoCloseable {
                 Map.of("_batch_seq", manifest.seq()), stageRows.schema(), appId, manifest.seq());
         committed = commit.isPresent();
         return commit;
-    }
-
-    private static long records(String uri, Configuration conf) {
-        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(HadoopStorage.path(uri),
-                conf))) {
-            return reader.getRecordCount();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the footer of " + uri + ": " + e.getMessage(), e);
-        }
     }
 
     @Override

@@ -3,36 +3,30 @@ package io.sluice.lake;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.storage.HadoopStorage;
-import io.sluice.storage.Storage;
-import io.sluice.storage.StoredFile;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils;
 import org.apache.spark.sql.delta.DeltaConfigs$;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
 import org.apache.spark.sql.delta.GeneratedColumn;
 import org.apache.spark.sql.delta.NoMapping$;
+import org.apache.spark.sql.delta.DeltaOptions;
 import org.apache.spark.sql.delta.OptimisticTransaction;
+import org.apache.spark.sql.delta.OptimisticTransaction$;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.Action$;
 import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.Metadata;
+import org.apache.spark.sql.delta.commands.WriteIntoDelta;
+import org.apache.spark.sql.delta.commands.DMLUtils;
 import org.apache.spark.sql.delta.constraints.Constraints;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
 import scala.collection.JavaConverters;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -178,53 +172,36 @@ public final class DeltaFiles {
     }
 
     /**
-     * Appends {@code rows}, all of them in the partition {@code partitionValues}, to the Delta table at {@code table}
-     * once per ({@code appId}, {@code version}): what Delta's writer does with its {@code txnAppId} and
-     * {@code txnVersion} options, without reconstructing the table's state to learn whether the write happened (the
-     * table's checksum file lists its transactions: {@link DeltaMetadata#txnVersion}). The rows are written as Parquet
-     * into a folder of their own inside the partition's, then committed as they are by {@link #appendOnce}, which
-     * creates the table or adds the columns it lacks. A write that finds the commit made, or loses it to another
-     * writer under the same id, leaves no file behind; a killed or failed one may leave files no commit references,
-     * which {@code VACUUM} removes.
+     * Appends {@code rows} to the Delta table at {@code table} through Delta's own writer ({@code WriteIntoDelta}: its
+     * schema merge, statistics, constraints, column mapping, table creation) with {@code options} (the writer's
+     * {@code txnAppId} and {@code txnVersion} among them), in a transaction whose question whether the write happened
+     * before is answered by {@link #txnVersion}: from the log's checksum file, not from the table's whole state, which
+     * Delta's writer reconstructs for it on every idempotent append. Does nothing when it happened.
      *
-     * @param rows the rows, partition columns included, each holding its value in {@code partitionValues}
-     * @param constants columns holding the same value in every row (not timestamps), for the files' statistics
-     * @return the commit made; empty when an earlier commit made it
-     * @throws NeedsDeltaWriter when the table needs Delta's writer; nothing was written
      * @throws LinkageError when this Delta build's classes differ from the jar's; nothing was committed
      */
-    public static Optional<Commit> appendRowsOnce(SparkSession spark, Storage storage, String table,
-                                                  Dataset<Row> rows, Map<String, String> partitionValues,
-                                                  Map<String, Object> constants, String appId, long version) {
-        Optional<DeltaMetadata> existing = DeltaMetadata.read(spark, table);
-        if (existing.isPresent()) {
-            requireFilesSuffice(spark, table, existing.get().snapshot().metadata());
-            Optional<Long> reached = existing.get().txnVersion(appId);
-            if (reached.isPresent() && reached.get() >= version) {
-                return Optional.empty();
+    static void writeOnce(Dataset<Row> rows, String table, List<String> partitions, Map<String, String> options,
+                          String appId, long version) {
+        SparkSession spark = rows.sparkSession();
+        DeltaLog log = DeltaLog.forTable(spark, HadoopStorage.path(table));
+        OptimisticTransaction txn = log.startTransaction(Option.empty(), Option.empty());
+        OptimisticTransaction$.MODULE$.setActive(txn);
+        try {
+            if (txn.readVersion() >= 0 && txnVersion(txn, appId) >= version) {
+                return;
             }
+            scala.collection.immutable.Map<String, String> writerOptions = scala.collection.immutable.Map$.MODULE$
+                    .<String, String>empty().$plus$plus(JavaConverters.mapAsScalaMap(options));
+            scala.collection.Seq<String> partitionColumns = JavaConverters.asScalaBuffer(partitions).toSeq();
+            WriteIntoDelta write = new WriteIntoDelta(log, SaveMode.Append,
+                    new DeltaOptions(writerOptions, spark.sessionState().conf()), partitionColumns,
+                    scala.collection.immutable.Map$.MODULE$.empty(), rows, Option.empty(), Option.empty());
+            DMLUtils.TaggedCommitData<Action> data = write.writeAndReturnCommitData(txn, spark, Option.empty(), false);
+            txn.commitIfNeeded(data.actions(), new DeltaOperations.Write(SaveMode.Append, Option.apply(partitionColumns),
+                    Option.empty(), Option.apply(options.get("userMetadata"))), data.stringTags());
+        } finally {
+            OptimisticTransaction$.MODULE$.clearActive();
         }
-        StringBuilder relative = new StringBuilder();
-        partitionValues.forEach((column, value) -> relative.append(ExternalCatalogUtils.getPartitionPathString(
-                column, value)).append('/'));
-        relative.append("sluice-").append(version).append('-').append(UUID.randomUUID().toString(), 0, 8);
-        String folder = storage.resolve(table, relative.toString());
-        // A Hadoop path string is the names as they are; the folder's URI escapes them.
-        rows.drop(partitionValues.keySet().toArray(String[]::new)).write()
-                .parquet(HadoopStorage.path(folder).toString());
-        Configuration conf = spark.sessionState().newHadoopConf();
-        List<DataFile> files = new ArrayList<>();
-        for (StoredFile file : storage.listFiles(folder)) {
-            if (!file.hidden() && file.relativePath().endsWith(".parquet")) {
-                files.add(new DataFile(uriPath(relative + "/" + file.relativePath()), file.size(),
-                        file.modifiedMillis(), records(file.uri(), conf)));
-            }
-        }
-        Optional<Commit> commit = appendOnce(spark, table, files, partitionValues, constants,
-                rows.schema().asNullable(), appId, version);
-        // After a failure the files stay: whether the commit landed is the log's to say, and VACUUM removes them if not.
-        storage.delete(commit.isPresent() ? storage.resolve(folder, "_SUCCESS") : folder);
-        return commit;
     }
 
     /** Throws {@link NeedsDeltaWriter} when files written as they are would not be rows of the table as it is. */
@@ -232,25 +209,6 @@ public final class DeltaFiles {
         if (metadata.columnMappingMode() != NoMapping$.MODULE$ || GeneratedColumn.hasGeneratedColumns(metadata.schema())
                 || !Constraints.getCheckConstraints(metadata, spark).isEmpty()) {
             throw new NeedsDeltaWriter(table);
-        }
-    }
-
-    /** The rows of the Parquet file at {@code uri}, from its footer. */
-    public static long records(String uri, Configuration conf) {
-        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(HadoopStorage.path(uri),
-                conf))) {
-            return reader.getRecordCount();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the footer of " + uri + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** A relative path of names as a Delta log holds it: a URI path, {@code %} and what a URI cannot hold escaped. */
-    private static String uriPath(String relative) {
-        try {
-            return new URI(null, null, relative, null).getRawPath();
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a relative path: " + relative, e);
         }
     }
 

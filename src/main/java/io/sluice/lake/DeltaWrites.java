@@ -1,13 +1,12 @@
 package io.sluice.lake;
 
 import io.delta.tables.DeltaTable;
-import io.sluice.storage.Storage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -26,51 +25,36 @@ public final class DeltaWrites {
      */
     public static void appendOnce(Dataset<Row> rows, String path, List<String> partitions, String appId,
                                   long version) {
-        rows.write().format("delta").mode(SaveMode.Append)
-                .option("txnAppId", appId)
-                .option("txnVersion", version)
-                .option("mergeSchema", "true")
-                .partitionBy(partitions.toArray(String[]::new))
-                .save(path);
+        appendOnce(rows, path, partitions, appId, version, null);
     }
 
     /**
-     * As {@link #appendOnce(Dataset, String, List, String, long)}, for rows that all fall in the partition
-     * {@code partitionValues} (none for a table without partitions): their files are committed as they are written
-     * ({@link DeltaFiles#appendRowsOnce}), so a small append to a table written every hour does not reconstruct the
-     * table's state to learn whether it happened before. Through Delta's writer where that cannot be (Databricks, a
-     * Delta build whose classes differ from the jar's, a table that maps column names or has generated columns or CHECK
-     * constraints).
-     *
-     * @param constants columns holding the same value in every row, for the files' statistics
-     */
-    public static void appendOnce(SparkSession spark, Storage storage, Dataset<Row> rows, String path,
-                                  Map<String, String> partitionValues, Map<String, Object> constants, String appId,
-                                  long version) {
-        if (DeltaFiles.applies()) {
-            try {
-                DeltaFiles.appendRowsOnce(spark, storage, path, rows, partitionValues, constants, appId, version);
-                return;
-            } catch (LinkageError | DeltaFiles.NeedsDeltaWriter e) {
-                // Another Delta build, or a table of features only Delta's writer applies: nothing was committed.
-            }
-        }
-        appendOnce(rows, path, new ArrayList<>(partitionValues.keySet()), appId, version);
-    }
-
-    /**
-     * As {@link #appendOnce(Dataset, String, List, String, long)}, with {@code userMetadata} recorded in the commit
-     * itself: what the commit consumed (a source's offsets) becomes part of the same atomic commit as the rows.
+     * As {@link #appendOnce(Dataset, String, List, String, long)}, with {@code userMetadata} (unless null) recorded in
+     * the commit itself: what the commit consumed (a source's offsets) becomes part of the same atomic commit as the
+     * rows. Delta's writer does the write; whether it happened before is read from the log's checksum file
+     * ({@link DeltaFiles#writeOnce}) instead of the table's whole state, which the writer's own check reconstructs on
+     * every append of a table written every hour; where that cannot be (Databricks, whose Delta Lake is its own build,
+     * or a Delta build whose classes differ from the jar's), the writer asks as it does.
      */
     public static void appendOnce(Dataset<Row> rows, String path, List<String> partitions, String appId,
                                   long version, String userMetadata) {
-        rows.write().format("delta").mode(SaveMode.Append)
-                .option("txnAppId", appId)
-                .option("txnVersion", version)
-                .option("mergeSchema", "true")
-                .option("userMetadata", userMetadata)
-                .partitionBy(partitions.toArray(String[]::new))
-                .save(path);
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("txnAppId", appId);
+        options.put("txnVersion", Long.toString(version));
+        options.put("mergeSchema", "true");
+        if (userMetadata != null) {
+            options.put("userMetadata", userMetadata);
+        }
+        if (DeltaFiles.applies()) {
+            try {
+                DeltaFiles.writeOnce(rows, path, partitions, options, appId, version);
+                return;
+            } catch (LinkageError e) {
+                // Another Delta build: nothing was committed; its writer below.
+            }
+        }
+        rows.write().format("delta").mode(SaveMode.Append).options(options)
+                .partitionBy(partitions.toArray(String[]::new)).save(path);
     }
 
     /** Runs a DML action (MERGE, DELETE) under Delta's idempotent-DML session settings, restoring them after. */

@@ -11,7 +11,6 @@ import org.apache.spark.sql.types.StructType;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The ledger of what {@code parse} ingested, one row per landing file or source range of a batch: what re-delivery
@@ -41,9 +40,8 @@ public final class IngestedFiles {
                               List<Entry> entries, Instant at) {
         List<Row> rows = entries.stream().map(e -> RowFactory.create(e.file(), e.fingerprint(), manifest.seq(),
                 manifest.batchId(), e.records(), e.quarantined(), e.duplicateOfBatch(), Timestamp.from(at))).toList();
-        DeltaWrites.appendOnce(spark, lake.storage(), spark.createDataFrame(rows, SCHEMA).coalesce(1),
-                lake.ingestedFiles(dataset), Map.of(), Map.<String, Object>of("batch_seq", manifest.seq(), "batch_id",
-                        manifest.batchId()), LakeLayout.txnAppId(step, dataset), manifest.seq());
+        DeltaWrites.appendOnce(spark.createDataFrame(rows, SCHEMA), lake.ingestedFiles(dataset), List.of(),
+                LakeLayout.txnAppId(step, dataset), manifest.seq());
     }
 
     private static StructField field(String name, String type) {

@@ -7,7 +7,6 @@ import org.apache.spark.sql.Row;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -27,7 +26,6 @@ public final class Quarantine {
     /** Appends {@code rejected} once for ({@code step}, {@code version}). */
     public static void append(Dataset<Row> rejected, LakeLayout lake, String dataset, String step, long version,
                               String batchId, Instant at) {
-        String date = at.toString().substring(0, 10);
         Column[] columns = {
                 col("_raw").as("raw"),
                 col("_error").as("reason"),
@@ -38,10 +36,8 @@ public final class Quarantine {
                 lit(batchId).as("batch_id"),
                 lit(version).as("batch_seq"),
                 lit(Timestamp.from(at)).as("quarantined_at"),
-                lit(date).as("quarantine_date")};
-        DeltaWrites.appendOnce(rejected.sparkSession(), lake.storage(), rejected.select(columns),
-                lake.quarantineTable(dataset), Map.of("quarantine_date", date),
-                Map.<String, Object>of("step", step, "batch_id", batchId, "batch_seq", version),
+                lit(at.toString().substring(0, 10)).as("quarantine_date")};
+        DeltaWrites.appendOnce(rejected.select(columns), lake.quarantineTable(dataset), List.of("quarantine_date"),
                 LakeLayout.txnAppId(step, dataset), version);
     }
 }

@@ -7,14 +7,19 @@ import io.sluice.lake.BatchManifest;
 import io.sluice.lake.DeltaFiles;
 import io.sluice.lake.LakeLayout;
 import io.sluice.lake.SessionConf;
+import io.sluice.storage.HadoopStorage;
 import io.sluice.storage.Storage;
 import io.sluice.storage.StoredFile;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -162,7 +167,7 @@ final class StageFiles implements AutoCloseable {
             for (StoredFile file : storage.listFiles(storage.resolve(tablePath, folder))) {
                 if (!file.hidden() && file.relativePath().endsWith(".parquet")) {
                     files.add(new DeltaFiles.DataFile(folder + "/" + file.relativePath(), file.size(),
-                            file.modifiedMillis(), DeltaFiles.records(file.uri(), conf)));
+                            file.modifiedMillis(), records(file.uri(), conf)));
                 }
             }
         }
@@ -173,6 +178,15 @@ final class StageFiles implements AutoCloseable {
                 Map.of("_batch_seq", manifest.seq()), stageRows.schema(), appId, manifest.seq());
         committed = commit.isPresent();
         return commit;
+    }
+
+    private static long records(String uri, Configuration conf) {
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(HadoopStorage.path(uri),
+                conf))) {
+            return reader.getRecordCount();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the footer of " + uri + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -40,8 +40,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Files written inside a Delta table's folder become its rows in one idempotent commit. */
 class DeltaFilesTest {
-    private static final String NON_UTC_CHECK =
-            "spark.databricks.delta.allFilesInCrc.verificationMode.forceOnNonUTC.enabled";
     private static final StructType ROWS = new StructType()
             .add("id", DataTypes.StringType)
             .add("amount", DataTypes.LongType)
@@ -224,81 +222,24 @@ class DeltaFilesTest {
     }
 
     @Test
-    void rowsOfOnePartitionAreWrittenAndCommittedOnceWithNoJobButTheirWrite(@TempDir Path dir) throws Exception {
-        Path table = dir.resolve("t");
-        String uri = table.toUri().toString();
-        String hostile = "a'b\\c/d%e=f ü:g";
-        StructType schema = new StructType().add("id", DataTypes.StringType).add("_batch_seq", DataTypes.LongType)
-                .add("day", DataTypes.StringType);
-        Dataset<Row> first = spark.createDataFrame(List.of(RowFactory.create("x", 1L, hostile),
-                RowFactory.create("y'\\", 1L, hostile)), schema);
-        assertEquals(0, DeltaFiles.appendRowsOnce(spark, storage, uri, first, day(hostile), Map.of("_batch_seq", 1L),
-                "rows", 1).orElseThrow().version(), "the first append creates the table");
+    void aTableThatMapsColumnNamesOrHasCheckConstraintsTakesNoFilesAsTheyAre(@TempDir Path dir) {
+        Path mapped = dir.resolve("mapped");
+        spark.createDataFrame(List.of(RowFactory.create("a", 0L, 0L, "2026-12-01")), TABLE).write().format("delta")
+                .option("delta.columnMapping.mode", "name").partitionBy("day").save(mapped.toString());
+        // The files hold "amount"; the table's files hold the column's physical name, so they would read as nulls.
+        List<DeltaFiles.DataFile> files = write(mapped, "day=2026-12-02/batch-1", 1, "b");
+        assertThrows(DeltaFiles.NeedsDeltaWriter.class, () -> DeltaFiles.appendOnce(spark, mapped.toUri().toString(),
+                files, day("2026-12-02"), Map.of("_batch_seq", 1L), TABLE, "writer", 1));
 
-        // A later append to the table: the write of its rows is its only Spark job, as a plain Parquet write of them;
-        // Delta's writer with the same transaction options reconstructs the table's state. (Delta's check of each
-        // commit's checksum against the state, which it forces when the JVM's time zone is not UTC as in these
-        // tests, is off for the comparison.)
-        Dataset<Row> second = spark.createDataFrame(List.of(RowFactory.create("z", 2L, "2026-12-02")), schema);
-        Dataset<Row> third = spark.createDataFrame(List.of(RowFactory.create("w", 3L, "2026-12-03")), schema);
-        spark.conf().set(NON_UTC_CHECK, "false");
-        try {
-            DeltaLog.clearCache();
-            int plain = SparkJobs.startedDuring(spark, () -> second.write().parquet(dir.resolve("plain").toString()));
-            int appended = SparkJobs.startedDuring(spark, () -> assertEquals(1, DeltaFiles.appendRowsOnce(spark,
-                    storage, uri, second, day("2026-12-02"), Map.of("_batch_seq", 2L), "rows", 2).orElseThrow()
-                    .version()));
-            assertEquals(plain, appended, "no job reconstructs the table's state to learn whether batch 2 was there");
-            DeltaLog.clearCache();
-            int deltaWriter = SparkJobs.startedDuring(spark, () -> DeltaWrites.appendOnce(third, uri, List.of("day"),
-                    "rows", 3));
-            assertTrue(deltaWriter > plain, "Delta's writer: " + deltaWriter + " jobs, a plain write " + plain);
-        } finally {
-            spark.conf().unset(NON_UTC_CHECK);
-        }
-
-        // A repeat of either batch writes nothing and leaves no folder behind.
-        DeltaLog.clearCache();
-        List<String> folders = storage.listDirectories(table.resolve("day=2026-12-02").toUri().toString());
-        assertEquals(0, SparkJobs.startedDuring(spark, () -> {
-            assertTrue(DeltaFiles.appendRowsOnce(spark, storage, uri, second, day("2026-12-02"), Map.of(), "rows", 2)
-                    .isEmpty());
-            assertTrue(DeltaFiles.appendRowsOnce(spark, storage, uri, first, day(hostile), Map.of(), "rows", 1)
-                    .isEmpty());
-        }));
-        assertEquals(folders, storage.listDirectories(table.resolve("day=2026-12-02").toUri().toString()));
-
-        Dataset<Row> read = spark.read().format("delta").load(uri);
-        assertEquals(schema.asNullable(), read.schema());
-        assertEquals(List.of(RowFactory.create("w", 3L, "2026-12-03"), RowFactory.create("x", 1L, hostile),
-                RowFactory.create("y'\\", 1L, hostile), RowFactory.create("z", 2L, "2026-12-02")),
-                read.orderBy("id").collectAsList());
-        assertEquals(2, read.filter(col("day").equalTo(hostile)).count(), "the partition value as written");
-        assertEquals(1, read.filter(col("_batch_seq").equalTo(2L)).inputFiles().length,
-                "the constants' statistics let a query of batch 2 skip batch 1's files");
-        assertEquals(List.of(), storage.listFiles(uri).stream().map(StoredFile::relativePath)
-                .filter(path -> path.endsWith("_SUCCESS")).toList(), "no marker files left in the table");
-    }
-
-    @Test
-    void aTableThatMapsColumnNamesOrHasCheckConstraintsGetsItsRowsThroughDeltasWriter(@TempDir Path dir) {
-        String uri = dir.resolve("t").toUri().toString();
-        StructType schema = new StructType().add("id", DataTypes.StringType).add("amount", DataTypes.LongType);
-        spark.createDataFrame(List.of(RowFactory.create("a", 1L)), schema).write().format("delta")
-                .option("delta.columnMapping.mode", "name").save(uri);
-        spark.sql("ALTER TABLE delta.`" + uri + "` RENAME COLUMN amount TO total");
-        StructType renamed = new StructType().add("id", DataTypes.StringType).add("total", DataTypes.LongType);
-
-        // Files written as they are would hold "total" where the table's files hold the column's physical name.
-        DeltaWrites.appendOnce(spark, storage, spark.createDataFrame(List.of(RowFactory.create("b", 2L)), renamed),
-                uri, Map.of(), Map.of(), "rows", 1);
-        assertEquals(List.of(RowFactory.create("a", 1L), RowFactory.create("b", 2L)),
-                spark.read().format("delta").load(uri).orderBy("id").collectAsList());
-
-        spark.sql("ALTER TABLE delta.`" + uri + "` ADD CONSTRAINT positive CHECK (total > 0)");
-        assertThrows(RuntimeException.class, () -> DeltaWrites.appendOnce(spark, storage, spark.createDataFrame(
-                List.of(RowFactory.create("c", -3L)), renamed), uri, Map.of(), Map.of(), "rows", 2),
-                "Delta's writer applies the constraint");
-        assertEquals(2, spark.read().format("delta").load(uri).count());
+        Path checked = dir.resolve("checked");
+        spark.createDataFrame(List.of(RowFactory.create("a", 0L, 0L, "2026-12-01")), TABLE).write().format("delta")
+                .partitionBy("day").save(checked.toString());
+        spark.sql("ALTER TABLE delta.`" + checked + "` ADD CONSTRAINT positive CHECK (amount > 0 OR id = 'a')");
+        List<DeltaFiles.DataFile> unchecked = write(checked, "day=2026-12-02/batch-1", 1, "b");
+        assertThrows(DeltaFiles.NeedsDeltaWriter.class, () -> DeltaFiles.appendOnce(spark,
+                checked.toUri().toString(), unchecked, day("2026-12-02"), Map.of("_batch_seq", 1L), TABLE, "writer",
+                1));
+        assertEquals(1, spark.read().format("delta").load(mapped.toString()).count());
+        assertEquals(1, spark.read().format("delta").load(checked.toString()).count());
     }
 }

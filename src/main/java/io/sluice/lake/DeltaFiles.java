@@ -10,17 +10,17 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaConfigs$;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
+import org.apache.spark.sql.delta.DeltaOptions;
 import org.apache.spark.sql.delta.GeneratedColumn;
 import org.apache.spark.sql.delta.NoMapping$;
-import org.apache.spark.sql.delta.DeltaOptions;
 import org.apache.spark.sql.delta.OptimisticTransaction;
 import org.apache.spark.sql.delta.OptimisticTransaction$;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.Action$;
 import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.Metadata;
-import org.apache.spark.sql.delta.commands.WriteIntoDelta;
 import org.apache.spark.sql.delta.commands.DMLUtils;
+import org.apache.spark.sql.delta.commands.WriteIntoDelta;
 import org.apache.spark.sql.delta.constraints.Constraints;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -39,7 +39,8 @@ import java.util.UUID;
  * actions are built from their JSON form in the Delta protocol ({@code add}, {@code txn}, {@code metaData}); the
  * transaction is Delta's own ({@code DeltaLog}, {@code OptimisticTransaction}), so a Delta build whose classes differ
  * from this jar's fails with a {@link LinkageError} before anything is committed. Files the commit leaves out stay
- * unreferenced, and {@code VACUUM} removes them.
+ * unreferenced, and {@code VACUUM} removes them. Rows not yet written are appended through Delta's own writer in
+ * such a transaction ({@link #writeOnce}); both ask the log's checksum file whether the append happened before.
  */
 public final class DeltaFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,9 +49,9 @@ public final class DeltaFiles {
     }
 
     /**
-     * Whether files can be committed this way here: not on Databricks, whose Delta Lake is its own build (elsewhere a
-     * Delta build whose classes differ fails with a {@link LinkageError} before committing, for the caller to write
-     * the rows through Delta's writer instead).
+     * Whether this class's use of Delta's transaction classes applies here: not on Databricks, whose Delta Lake is its
+     * own build (elsewhere a Delta build whose classes differ fails with a {@link LinkageError} before committing, for
+     * the caller to write the rows through Delta's public writer instead).
      */
     public static boolean applies() {
         return System.getenv("DATABRICKS_RUNTIME_VERSION") == null;

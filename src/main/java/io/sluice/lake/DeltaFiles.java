@@ -181,8 +181,9 @@ public final class DeltaFiles {
      *
      * @throws LinkageError when this Delta build's classes differ from the jar's; nothing was committed
      */
-    static void writeOnce(Dataset<Row> rows, String table, List<String> partitions, Map<String, String> options,
-                          String appId, long version) {
+    static void writeOnce(Dataset<Row> rows, String table, List<String> partitions, Map<String, String> options) {
+        String appId = options.get("txnAppId");
+        long version = Long.parseLong(options.get("txnVersion"));
         SparkSession spark = rows.sparkSession();
         DeltaLog log = DeltaLog.forTable(spark, HadoopStorage.path(table));
         OptimisticTransaction txn = log.startTransaction(Option.empty(), Option.empty());

@@ -47,7 +47,7 @@ public final class DeltaWrites {
         }
         if (DeltaFiles.applies()) {
             try {
-                DeltaFiles.writeOnce(rows, path, partitions, options, appId, version);
+                DeltaFiles.writeOnce(rows, path, partitions, options);
                 return;
             } catch (LinkageError e) {
                 // Another Delta build: nothing was committed; its writer below.

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -34,7 +35,7 @@ class DeltaWritesTest {
     private final SparkSession spark = SparkTestSession.get();
 
     private Dataset<Row> rows(Object[]... values) {
-        return spark.createDataFrame(java.util.Arrays.stream(values).map(RowFactory::create).toList(), SCHEMA);
+        return spark.createDataFrame(Arrays.stream(values).map(RowFactory::create).toList(), SCHEMA);
     }
 
     @Test

@@ -101,9 +101,10 @@ public final class DeltaMetadata {
      * @param metrics Delta's operation metrics
      * @param dataChange whether it added or removed rows: a file action marked {@code dataChange} (a compaction's
      *                   are not)
+     * @param userMetadata what its writer recorded with it; empty when nothing
      */
     public record Commit(long version, Instant at, String operation, Map<String, Long> txns,
-                         Map<String, String> metrics, boolean dataChange) {
+                         Map<String, String> metrics, boolean dataChange, Optional<String> userMetadata) {
     }
 
     /** The commits from {@code fromVersion} to the latest, oldest first; commits the log no longer holds are skipped. */
@@ -119,6 +120,7 @@ public final class DeltaMetadata {
             Map<String, Long> txns = new java.util.LinkedHashMap<>();
             Map<String, String> metrics = Map.of();
             boolean dataChange = false;
+            Optional<String> userMetadata = Optional.empty();
             for (Action action : JavaConverters.seqAsJavaList(change._2())) {
                 if (action instanceof CommitInfo info) {
                     at = Instant.ofEpochMilli(info.timestamp().getTime());
@@ -126,13 +128,16 @@ public final class DeltaMetadata {
                     if (info.operationMetrics().isDefined()) {
                         metrics = JavaConverters.mapAsJavaMap(info.operationMetrics().get());
                     }
+                    if (info.userMetadata().isDefined()) {
+                        userMetadata = Optional.of(info.userMetadata().get());
+                    }
                 } else if (action instanceof SetTransaction txn) {
                     txns.put(txn.appId(), txn.version());
                 } else if (action instanceof FileAction file && file.dataChange()) {
                     dataChange = true;
                 }
             }
-            commits.add(new Commit(version, at, operation, txns, metrics, dataChange));
+            commits.add(new Commit(version, at, operation, txns, metrics, dataChange, userMetadata));
         }
         return commits;
     }
@@ -141,6 +146,6 @@ public final class DeltaMetadata {
     public Commit latestCommit() {
         List<Commit> commits = commitsFrom(version());
         return commits.isEmpty() ? new Commit(version(), Instant.ofEpochMilli(snapshot.timestamp()), "", Map.of(),
-                Map.of(), true) : commits.get(commits.size() - 1);
+                Map.of(), true, Optional.empty()) : commits.get(commits.size() - 1);
     }
 }

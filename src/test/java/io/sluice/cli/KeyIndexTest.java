@@ -56,6 +56,13 @@ class KeyIndexTest {
                 .collectAsList().stream().map(Row::toString).sorted().toList();
     }
 
+    /** What the index's latest commit with a record recorded (the figures differ from batch to batch). */
+    private static String recordedRows(SluiceCli sluice) {
+        return DeltaTable.forPath(SPARK, sluice.location("trusted/_sluice/events/key-index")).history()
+                .where(col("userMetadata").isNotNull()).orderBy(col("version").desc())
+                .select("userMetadata").first().getString(0);
+    }
+
     /** Three batches: new events; re-sends, newer versions moved to other days, older ones, a tie; newer again. */
     private static List<String> batches() {
         StringBuilder first = new StringBuilder();
@@ -115,6 +122,9 @@ class KeyIndexTest {
                     "trusted/_sluice/events/key-index")).detail().first().<Long>getAs("numFiles"), "index files");
             assertFalse(plain.out().contains("key index"), plain.out());
             assertEquals(rows(plain), rows(indexed), "after batch " + b);
+            // The table's rows as the index's write recorded them (after the rows added by hand, counted again).
+            assertEquals("sluice key index; table rows: " + rows(indexed).size(), recordedRows(indexed),
+                    "after batch " + b);
         }
         assertTrue(indexed.out().contains("5 newer versions"), "the third batch replaced rows the second wrote: "
                 + indexed.out());
@@ -137,6 +147,7 @@ class KeyIndexTest {
         assertTrue(sluice.out().contains("1 new, 0 newer versions"), sluice.out());
         assertTrue(sluice.out().contains("key index: built from the table's 40 rows"), sluice.out());
         assertEquals(40, rows(sluice).size());
+        assertEquals("sluice key index; table rows: 40", recordedRows(sluice));
 
         // A compaction changes no rows: the index stays current through it.
         assertEquals(0, sluice.run("maintain"), sluice.err());
@@ -146,5 +157,7 @@ class KeyIndexTest {
         assertTrue(sluice.out().contains("1 new, 1 newer versions"), sluice.out());
         assertTrue(sluice.out().contains("key index: added the written rows"), sluice.out());
         assertEquals(41, rows(sluice).size());
+        // Carried through maintain's compaction and the MERGE of a newer version: one row more, none deleted.
+        assertEquals("sluice key index; table rows: 41", recordedRows(sluice));
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
@@ -35,11 +36,20 @@ import static org.apache.spark.sql.functions.struct;
  * reflects, the written rows are appended, each with the table version that wrote it, and a key's row is the one
  * of the latest version. A run killed between the table's commit and the index's leaves the index a version
  * behind, which the next run sees and mends.
+ *
+ * <p>Each write of the index also records the table's row count at the version it reflects (in the commit's
+ * {@code userMetadata}): the count before the write, carried forward by the rows each of the write's commits added
+ * or deleted by Delta's own metrics, or counted when the index is built. The size of the table's files is planned
+ * from it, instead of a count that reads the statistics of every file of the table's state.
  */
 final class KeyIndex {
     /** Column of the index: the version of the table whose commit wrote the row. */
     static final String WRITTEN_IN = "_index_written_in";
     private static final String APP_ID_PREFIX = "sluice-key-index-";
+    /** How an index commit's {@code userMetadata} records the table's rows at the version the index reflects. */
+    static final String TABLE_ROWS = "sluice key index; table rows: ";
+    /** Index commits looked back through for the recorded row count (an append, then its compaction). */
+    private static final int COMMITS_LOOKED_BACK = 4;
     private static final long ROWS_PER_FILE = 4_000_000;
     /**
      * Every write of the index runs with Delta's auto compaction off, whatever the table's properties say (an index
@@ -76,10 +86,19 @@ final class KeyIndex {
     }
 
     /**
-     * The index's rows, shaped as {@link TableShape#tableKeys} plus {@value #WRITTEN_IN}, when it reflects the table
-     * at {@code trusted}'s version; empty when it does not (missing, behind a change of rows, of other columns).
+     * An index that reflects the table.
+     *
+     * @param rows the index's rows, shaped as {@link TableShape#tableKeys} plus {@value #WRITTEN_IN}
+     * @param tableRows the table's rows as the index's last write recorded them; empty when it recorded none
      */
-    Optional<Dataset<Row>> current(DeltaMetadata trusted) {
+    record Current(Dataset<Row> rows, OptionalLong tableRows) {
+    }
+
+    /**
+     * The index when it reflects the table at {@code trusted}'s version; empty when it does not (missing, behind a
+     * change of rows, of other columns).
+     */
+    Optional<Current> current(DeltaMetadata trusted) {
         Optional<DeltaMetadata> index = DeltaMetadata.read(spark, path);
         if (index.isEmpty()) {
             return Optional.empty();
@@ -93,7 +112,30 @@ final class KeyIndex {
         if (!sameColumns(rows.schema(), expectedSchema())) {
             return Optional.empty();
         }
-        return Optional.of(rows);
+        return Optional.of(new Current(rows, recordedTableRows(index.get())));
+    }
+
+    /**
+     * The table's rows the index's latest write recorded, provided no commit of the index after it changed rows (a
+     * compaction changes none; a write by another program does, and leaves the count unknown).
+     */
+    private static OptionalLong recordedTableRows(DeltaMetadata index) {
+        List<DeltaMetadata.Commit> recent = index.commitsFrom(index.version() - COMMITS_LOOKED_BACK + 1);
+        for (int i = recent.size() - 1; i >= 0; i--) {
+            DeltaMetadata.Commit commit = recent.get(i);
+            Optional<String> recorded = commit.userMetadata().filter(m -> m.startsWith(TABLE_ROWS));
+            if (recorded.isPresent()) {
+                try {
+                    return OptionalLong.of(Long.parseLong(recorded.get().substring(TABLE_ROWS.length())));
+                } catch (NumberFormatException e) {
+                    return OptionalLong.empty();
+                }
+            }
+            if (commit.dataChange()) {
+                break;
+            }
+        }
+        return OptionalLong.empty();
     }
 
     /**
@@ -103,14 +145,15 @@ final class KeyIndex {
      *
      * @param readVersion the table's version the batch was classified against; -1 when it did not exist
      * @param wasCurrent whether the index reflected the table at {@code readVersion}
+     * @param rowsBefore the table's rows at {@code readVersion}
      * @param written the rows the write committed; empty when it wrote none
      * @param writtenRows how many
      * @param commits the commits the write made (a MERGE of replaced rows, an append of new keys)
      * @param txn the write's Delta transaction, which its commits must carry; empty for a write without one
      * @return what was done, for the step's progress
      */
-    String update(long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written, long writtenRows,
-                  int commits, Optional<DeltaTableWriter.Txn> txn) {
+    String update(long readVersion, boolean wasCurrent, long rowsBefore, Optional<Dataset<Row>> written,
+                  long writtenRows, int commits, Optional<DeltaTableWriter.Txn> txn) {
         DeltaMetadata trusted = DeltaMetadata.read(spark, table).orElseThrow(() -> new IllegalStateException(
                 "the trusted table " + table + " has no Delta log after the write"));
         long latest = trusted.version();
@@ -128,7 +171,7 @@ final class KeyIndex {
                 Dataset<Row> rows = shape.tableKeys(written.get()).withColumn(WRITTEN_IN, lit(writtenIn));
                 // The written rows come from the batch's stored classification: a few tasks read them, no shuffle.
                 write(rows.coalesce(files(writtenRows, 1)), readVersion < 0 ? SaveMode.Overwrite : SaveMode.Append,
-                        trusted, latest);
+                        trusted, latest, rowsAfter(rowsBefore, changes));
                 return "key index: added the written rows (table version " + writtenIn + ")" + compactSmallFiles();
             }
         }
@@ -136,8 +179,33 @@ final class KeyIndex {
         long rows = all.count();
         write(shape.tableKeys(all).withColumn(WRITTEN_IN, lit(latest))
                         .repartition(files(rows, spark.sparkContext().defaultParallelism())), SaveMode.Overwrite,
-                trusted, latest);
+                trusted, latest, OptionalLong.of(rows));
         return "key index: built from the table's " + rows + " rows (table version " + latest + ")";
+    }
+
+    /**
+     * The table's rows after {@code changes}, from {@code before} and the rows Delta's metrics say each commit added
+     * (an append's output rows, a MERGE's inserted less its deleted); empty when a commit's metrics do not say.
+     */
+    private static OptionalLong rowsAfter(long before, List<DeltaMetadata.Commit> changes) {
+        long rows = before;
+        for (DeltaMetadata.Commit change : changes) {
+            Map<String, String> metrics = change.metrics();
+            try {
+                if (change.operation().equals("WRITE") && metrics.containsKey("numOutputRows")) {
+                    rows += Long.parseLong(metrics.get("numOutputRows"));
+                } else if (change.operation().equals("MERGE") && metrics.containsKey("numTargetRowsInserted")
+                        && metrics.containsKey("numTargetRowsDeleted")) {
+                    rows += Long.parseLong(metrics.get("numTargetRowsInserted"))
+                            - Long.parseLong(metrics.get("numTargetRowsDeleted"));
+                } else {
+                    return OptionalLong.empty();
+                }
+            } catch (NumberFormatException e) {
+                return OptionalLong.empty();
+            }
+        }
+        return OptionalLong.of(rows);
     }
 
     /** Of the index rows of one key, the one written latest. */
@@ -191,12 +259,16 @@ final class KeyIndex {
         }
     }
 
-    private void write(Dataset<Row> rows, SaveMode mode, DeltaMetadata trusted, long reflects) {
-        SessionConf.run(spark, WRITE_SETTINGS, () -> rows.write().format("delta").mode(mode)
-                .option("txnAppId", appId(trusted))
-                .option("txnVersion", reflects)
-                .option("overwriteSchema", Boolean.toString(mode == SaveMode.Overwrite))
-                .save(path));
+    private void write(Dataset<Row> rows, SaveMode mode, DeltaMetadata trusted, long reflects,
+                       OptionalLong tableRows) {
+        SessionConf.run(spark, WRITE_SETTINGS, () -> {
+            var writer = rows.write().format("delta").mode(mode)
+                    .option("txnAppId", appId(trusted))
+                    .option("txnVersion", reflects)
+                    .option("overwriteSchema", Boolean.toString(mode == SaveMode.Overwrite));
+            tableRows.ifPresent(n -> writer.option("userMetadata", TABLE_ROWS + n));
+            writer.save(path);
+        });
     }
 
     /** Whether the table's commits after {@code from} up to {@code to} are all there and none changed rows. */

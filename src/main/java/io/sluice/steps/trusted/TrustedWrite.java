@@ -15,6 +15,7 @@ import org.apache.spark.storage.StorageLevel;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
@@ -139,9 +140,8 @@ public final class TrustedWrite {
 
     private Result write(String path, Dataset<Row> deduped, Classifier classifier, Optional<Long> txnVersion,
                          boolean delta, boolean hasData, boolean parquet) {
-        long rowsPerFile = rowsPerFile(path, delta);
         if (parquet) {
-            ParquetTableWriter writer = new ParquetTableWriter(spark, shape, path, rowsPerFile);
+            ParquetTableWriter writer = new ParquetTableWriter(spark, shape, path, rowsPerFile(path, 0));
             Optional<Dataset<Row>> touched = writer.touchedPartitions(deduped, hasData);
             try (Classification classification = labelled("classify against the table's partitions",
                     () -> classifier.classify(deduped, touched.map(shape::tableKeys), shape.partitions()))) {
@@ -152,7 +152,7 @@ public final class TrustedWrite {
         }
         KeyIndex index = settings.keyIndex() ? new KeyIndex(spark, shape, lake.keyIndex(table), path) : null;
         Optional<DeltaMetadata> before = Optional.empty();
-        Optional<Dataset<Row>> indexed = Optional.empty();
+        Optional<KeyIndex.Current> indexed = Optional.empty();
         if (index != null && delta) {
             try {
                 before = DeltaMetadata.read(spark, path);
@@ -166,8 +166,12 @@ public final class TrustedWrite {
                 progress.accept("key index: cannot be read (" + e.getMessage() + "); classifying against the table");
             }
         }
-        Optional<Dataset<Row>> tableKeys = delta ? Optional.of(indexed.orElseGet(() -> shape.tableKeys(
-                spark.read().format("delta").load(path)))) : Optional.empty();
+        Optional<Dataset<Row>> tableKeys = delta ? Optional.of(indexed.map(KeyIndex.Current::rows).orElseGet(
+                () -> shape.tableKeys(spark.read().format("delta").load(path)))) : Optional.empty();
+        OptionalLong recorded = indexed.map(KeyIndex.Current::tableRows).orElse(OptionalLong.empty());
+        long tableRows = !delta ? 0 : recorded.isPresent() ? recorded.getAsLong()
+                : spark.read().format("delta").load(path).count();
+        long rowsPerFile = rowsPerFile(path, tableRows);
         DeltaTableWriter writer = new DeltaTableWriter(spark, shape, path, settings.deletionVectors(), rowsPerFile,
                 () -> checkpoints.reached(step + ".trustedReplaced"), progress);
         try (Classification classification = labelled("classify against the " + (indexed.isPresent()
@@ -180,8 +184,8 @@ public final class TrustedWrite {
             if (index != null && (delta || classification.counts().written() > 0)) {
                 Optional<Dataset<Row>> written = classification.counts().written() == 0 ? Optional.empty()
                         : Optional.of(classification.written().select(shape.outputColumns(classification.rows())));
-                keepIndex(index, before.map(DeltaMetadata::version).orElse(-1L), indexed.isPresent(), written,
-                        classification.counts().written(), commits, txn);
+                keepIndex(index, before.map(DeltaMetadata::version).orElse(-1L), indexed.isPresent(), tableRows,
+                        written, classification.counts().written(), commits, txn);
             }
             return new Result(classification.counts(), classification.landed());
         }
@@ -192,10 +196,11 @@ public final class TrustedWrite {
      * table, which the next write sees (it classifies against the table, then builds the index again), so it is
      * reported, not thrown.
      */
-    private void keepIndex(KeyIndex index, long readVersion, boolean wasCurrent, Optional<Dataset<Row>> written,
-                           long writtenRows, int commits, Optional<DeltaTableWriter.Txn> txn) {
+    private void keepIndex(KeyIndex index, long readVersion, boolean wasCurrent, long rowsBefore,
+                           Optional<Dataset<Row>> written, long writtenRows, int commits,
+                           Optional<DeltaTableWriter.Txn> txn) {
         try {
-            progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, written,
+            progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, rowsBefore, written,
                     writtenRows, commits, txn)));
         } catch (RuntimeException | LinkageError e) {
             progress.accept("key index: not kept up to this write (" + e + "); the next distribute"
@@ -213,13 +218,17 @@ public final class TrustedWrite {
 
     /**
      * Rows a file may hold before the write starts another: the target file size over the bytes a row takes in
-     * the table (from its log's checksum and its metadata-only count), or over {@value #ROW_BYTES_GUESS} bytes for
-     * a new table. Every partition of a batch below the target gets one file.
+     * the table (from its log's checksum and {@code tableRows}), or over {@value #ROW_BYTES_GUESS} bytes for a new or
+     * empty table. Every partition of a batch below the target gets one file.
+     *
+     * @param tableRows the rows of the Delta table at {@code path}: as its key index recorded them, else its
+     *     metadata-only count (which reads the statistics of every file of the table's state, a cost that grows with
+     *     the table); 0 for none
      */
-    private long rowsPerFile(String path, boolean delta) {
+    private long rowsPerFile(String path, long tableRows) {
         long target = settings.targetFileSizeMb() * 1024L * 1024L;
         long rowBytes = ROW_BYTES_GUESS;
-        if (delta) {
+        if (tableRows > 0) {
             long bytes;
             try {
                 bytes = DeltaMetadata.read(spark, path).map(DeltaMetadata::sizeInBytes).orElse(0L);
@@ -227,9 +236,8 @@ public final class TrustedWrite {
                 // Another Delta build's log classes (a Databricks runtime): its public table detail instead.
                 bytes = DeltaTable.forPath(spark, path).detail().select("sizeInBytes").first().getLong(0);
             }
-            long rows = spark.read().format("delta").load(path).count();
-            if (rows > 0 && bytes > 0) {
-                rowBytes = Math.max(1, bytes / rows);
+            if (bytes > 0) {
+                rowBytes = Math.max(1, bytes / tableRows);
             }
         }
         return Math.max(1000, target / rowBytes);

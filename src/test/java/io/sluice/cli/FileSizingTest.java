@@ -24,10 +24,7 @@ class FileSizingTest {
 
     @Test
     void aPartitionAboveTheTargetIsSplitAndSmallOnesGetOneFile() throws IOException {
-        Path config = dir.resolve("sluice.yaml");
-        Files.writeString(config, Files.readString(Path.of("conf/local.yaml"))
-                .replace("targetFileSizeMb: 128", "targetFileSizeMb: 1"));
-        SluiceCli sluice = new SluiceCli(dir.resolve("lake"), "--config", config.toString());
+        SluiceCli sluice = withOneMegabyteFiles();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 9000; i++) {
             String day = i < 8990 ? "01" : "02";
@@ -38,22 +35,19 @@ class FileSizingTest {
         Files.write(sluice.zone("landing/pending/big.json"), lines);
         assertEquals(0, sluice.run("run"), sluice.err());
         // A new table assumes 256 bytes a row: 1 MB holds 4096 rows, so 8990 rows take 3 files.
-        assertEquals(3, dataFiles(sluice.zone("trusted/events/domain_event_type=account-created/year=2023/month=7/day=1")));
-        assertEquals(1, dataFiles(sluice.zone("trusted/events/domain_event_type=account-created/year=2023/month=7/day=2")));
+        assertEquals(3, filesOfDay(sluice, 1));
+        assertEquals(1, filesOfDay(sluice, 2));
     }
 
     @Test
     void aBatchIntoATableSizesItsFilesByTheTablesBytesPerRow() throws IOException {
-        Path config = dir.resolve("sluice.yaml");
-        Files.writeString(config, Files.readString(Path.of("conf/local.yaml"))
-                .replace("targetFileSizeMb: 128", "targetFileSizeMb: 1"));
-        SluiceCli sluice = new SluiceCli(dir.resolve("lake"), "--config", config.toString());
+        SluiceCli sluice = withOneMegabyteFiles();
         Random random = new Random(7);
         Files.createDirectories(sluice.zone("landing/pending"));
         Files.write(sluice.zone("landing/pending/first.json"), wideEvents(0, "01", random));
         assertEquals(0, sluice.run("run"), sluice.err());
         // Rows of 340 random hex digits take more than the 256 bytes a new table assumes: 4096 rows a file, 3 files.
-        assertEquals(3, dataFiles(sluice.zone("trusted/events/domain_event_type=account-created/year=2023/month=7/day=1")));
+        assertEquals(3, filesOfDay(sluice, 1));
 
         Row detail = DeltaTable.forPath(SparkTestSession.get(), sluice.location("trusted/events")).detail()
                 .select("sizeInBytes").first();
@@ -68,8 +62,15 @@ class FileSizingTest {
         assertTrue(sluice.out().contains("key index: added the written rows"), sluice.out());
         // The second batch is classified against the key index; the table's row count comes from what the index
         // recorded, and its bytes per row size the files as a count of the table would.
-        assertEquals(expected, dataFiles(sluice.zone(
-                "trusted/events/domain_event_type=account-created/year=2023/month=7/day=2")));
+        assertEquals(expected, filesOfDay(sluice, 2));
+    }
+
+    /** A lake whose trusted files target 1 MB. */
+    private SluiceCli withOneMegabyteFiles() throws IOException {
+        Path config = dir.resolve("sluice.yaml");
+        Files.writeString(config, Files.readString(Path.of("conf/local.yaml"))
+                .replace("targetFileSizeMb: 128", "targetFileSizeMb: 1"));
+        return new SluiceCli(dir.resolve("lake"), "--config", config.toString());
     }
 
     /** 9000 events from {@code first}, all on {@code day} of July 2023, each with 340 random hex digits. */
@@ -84,6 +85,11 @@ class FileSizingTest {
                     + "\"domain\":\"account\",\"event_type\":\"created\",\"data\":{\"s\":\"" + hex + "\"}}");
         }
         return lines;
+    }
+
+    /** The data files of July {@code day}'s partition of the trusted table. */
+    private static long filesOfDay(SluiceCli sluice, int day) throws IOException {
+        return dataFiles(sluice.zone("trusted/events/domain_event_type=account-created/year=2023/month=7/day=" + day));
     }
 
     private static long dataFiles(Path partition) throws IOException {

@@ -200,8 +200,8 @@ public final class TrustedWrite {
                            Optional<Dataset<Row>> written, long writtenRows, int commits,
                            Optional<DeltaTableWriter.Txn> txn) {
         try {
-            progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, rowsBefore, written,
-                    writtenRows, commits, txn)));
+            progress.accept(labelled("keep the key index", () -> index.update(readVersion, wasCurrent, rowsBefore,
+                    written, writtenRows, commits, txn)));
         } catch (RuntimeException | LinkageError e) {
             progress.accept("key index: not kept up to this write (" + e + "); the next distribute"
                     + " classifies against the table and builds it again");

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import static java.util.Objects.requireNonNull;
 
@@ -105,6 +106,18 @@ public final class DeltaMetadata {
      */
     public record Commit(long version, Instant at, String operation, Map<String, Long> txns,
                          Map<String, String> metrics, boolean dataChange, Optional<String> userMetadata) {
+        /** Delta's operation metric {@code name} of the commit; empty when the commit has none (or not a number). */
+        public OptionalLong metric(String name) {
+            String value = metrics.get(name);
+            if (value == null) {
+                return OptionalLong.empty();
+            }
+            try {
+                return OptionalLong.of(Long.parseLong(value));
+            } catch (NumberFormatException e) {
+                return OptionalLong.empty();
+            }
+        }
     }
 
     /** The commits from {@code fromVersion} to the latest, oldest first; commits the log no longer holds are skipped. */

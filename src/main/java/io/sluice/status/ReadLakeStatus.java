@@ -159,17 +159,12 @@ public final class ReadLakeStatus {
             for (long seq = first; seq <= last; seq++) {
                 in += ledger.getOrDefault(seq, new long[3])[0];
             }
-            long written = metric(commit, "numOutputRows") + metric(commit, "numTargetRowsInserted")
-                    + metric(commit, "numTargetRowsUpdated");
+            long written = commit.metric("numOutputRows").orElse(0) + commit.metric("numTargetRowsInserted").orElse(0)
+                    + commit.metric("numTargetRowsUpdated").orElse(0);
             runs.add(new RunStatus(commit.version(), String.valueOf(commit.at()),
                     first == last ? Long.toString(last) : first + ".." + last, in, written, Math.max(0, in - written)));
         }
         return runs;
-    }
-
-    private static long metric(DeltaMetadata.Commit commit, String name) {
-        String value = commit.metrics().get(name);
-        return value == null ? 0 : Long.parseLong(value);
     }
 
     private Map<String, Long> quarantineReasons(List<BatchManifest> manifests) {

@@ -47,7 +47,7 @@ final class KeyIndex {
     static final String WRITTEN_IN = "_index_written_in";
     private static final String APP_ID_PREFIX = "sluice-key-index-";
     /** How an index commit's {@code userMetadata} records the table's rows at the version the index reflects. */
-    static final String TABLE_ROWS = "sluice key index; table rows: ";
+    private static final String TABLE_ROWS = "sluice key index; table rows: ";
     /** Index commits looked back through for the recorded row count (an append, then its compaction). */
     private static final int COMMITS_LOOKED_BACK = 4;
     private static final long ROWS_PER_FILE = 4_000_000;
@@ -190,20 +190,20 @@ final class KeyIndex {
     private static OptionalLong rowsAfter(long before, List<DeltaMetadata.Commit> changes) {
         long rows = before;
         for (DeltaMetadata.Commit change : changes) {
-            Map<String, String> metrics = change.metrics();
-            try {
-                if (change.operation().equals("WRITE") && metrics.containsKey("numOutputRows")) {
-                    rows += Long.parseLong(metrics.get("numOutputRows"));
-                } else if (change.operation().equals("MERGE") && metrics.containsKey("numTargetRowsInserted")
-                        && metrics.containsKey("numTargetRowsDeleted")) {
-                    rows += Long.parseLong(metrics.get("numTargetRowsInserted"))
-                            - Long.parseLong(metrics.get("numTargetRowsDeleted"));
-                } else {
-                    return OptionalLong.empty();
+            OptionalLong added = switch (change.operation()) {
+                case "WRITE" -> change.metric("numOutputRows");
+                case "MERGE" -> {
+                    OptionalLong inserted = change.metric("numTargetRowsInserted");
+                    OptionalLong deleted = change.metric("numTargetRowsDeleted");
+                    yield inserted.isPresent() && deleted.isPresent()
+                            ? OptionalLong.of(inserted.getAsLong() - deleted.getAsLong()) : OptionalLong.empty();
                 }
-            } catch (NumberFormatException e) {
-                return OptionalLong.empty();
+                default -> OptionalLong.empty();
+            };
+            if (added.isEmpty()) {
+                return added;
             }
+            rows += added.getAsLong();
         }
         return OptionalLong.of(rows);
     }

@@ -141,7 +141,8 @@ public final class TrustedWrite {
     private Result write(String path, Dataset<Row> deduped, Classifier classifier, Optional<Long> txnVersion,
                          boolean delta, boolean hasData, boolean parquet) {
         if (parquet) {
-            ParquetTableWriter writer = new ParquetTableWriter(spark, shape, path, rowsPerFile(path, 0));
+            ParquetTableWriter writer = new ParquetTableWriter(spark, shape, path,
+                    rowsPerFile(path, 0, Optional.empty()));
             Optional<Dataset<Row>> touched = writer.touchedPartitions(deduped, hasData);
             try (Classification classification = labelled("classify against the table's partitions",
                     () -> classifier.classify(deduped, touched.map(shape::tableKeys), shape.partitions()))) {
@@ -171,7 +172,7 @@ public final class TrustedWrite {
         OptionalLong recorded = indexed.map(KeyIndex.Current::tableRows).orElse(OptionalLong.empty());
         long tableRows = !delta ? 0 : recorded.isPresent() ? recorded.getAsLong()
                 : spark.read().format("delta").load(path).count();
-        long rowsPerFile = rowsPerFile(path, tableRows);
+        long rowsPerFile = rowsPerFile(path, tableRows, before);
         DeltaTableWriter writer = new DeltaTableWriter(spark, shape, path, settings.deletionVectors(), rowsPerFile,
                 () -> checkpoints.reached(step + ".trustedReplaced"), progress);
         try (Classification classification = labelled("classify against the " + (indexed.isPresent()
@@ -224,14 +225,16 @@ public final class TrustedWrite {
      * @param tableRows the rows of the Delta table at {@code path}: as its key index recorded them, else its
      *     metadata-only count (which reads the statistics of every file of the table's state, a cost that grows with
      *     the table); 0 for none
+     * @param log the table's log when the caller read it already
      */
-    private long rowsPerFile(String path, long tableRows) {
+    private long rowsPerFile(String path, long tableRows, Optional<DeltaMetadata> log) {
         long target = settings.targetFileSizeMb() * 1024L * 1024L;
         long rowBytes = ROW_BYTES_GUESS;
         if (tableRows > 0) {
             long bytes;
             try {
-                bytes = DeltaMetadata.read(spark, path).map(DeltaMetadata::sizeInBytes).orElse(0L);
+                bytes = (log.isPresent() ? log : DeltaMetadata.read(spark, path)).map(DeltaMetadata::sizeInBytes)
+                        .orElse(0L);
             } catch (LinkageError e) {
                 // Another Delta build's log classes (a Databricks runtime): its public table detail instead.
                 bytes = DeltaTable.forPath(spark, path).detail().select("sizeInBytes").first().getLong(0);

@@ -33,15 +33,16 @@ public final class CommittedBatches {
 
     /**
      * @param commit what the commit added
+     * @param records rows the commit added
      * @param quarantined records of the batch that went to quarantine
      */
-    private record Batch(DeltaFiles.Commit commit, long quarantined) {
+    private record Batch(DeltaFiles.Commit commit, long records, long quarantined) {
     }
 
-    /** Records that {@code commit} added batch {@code seq} to the stage table at {@code table}. */
-    public synchronized void record(String table, long seq, DeltaFiles.Commit commit, long quarantined) {
+    /** Records that {@code commit} added batch {@code seq}, {@code records} rows, to the stage table at {@code table}. */
+    public synchronized void record(String table, long seq, DeltaFiles.Commit commit, long records, long quarantined) {
         requireNonNull(commit, "commit is null");
-        tables.computeIfAbsent(table, t -> new HashMap<>()).put(seq, new Batch(commit, quarantined));
+        tables.computeIfAbsent(table, t -> new HashMap<>()).put(seq, new Batch(commit, records, quarantined));
     }
 
     /**
@@ -68,10 +69,25 @@ public final class CommittedBatches {
                 Option.empty()));
     }
 
-    /** Records of batches {@code seqs} that went to quarantine; empty unless this command committed every one. */
-    public synchronized OptionalLong quarantined(String table, Collection<Long> seqs) {
-        return batches(table, seqs).map(list -> OptionalLong.of(list.stream().mapToLong(Batch::quarantined).sum()))
-                .orElse(OptionalLong.empty());
+    /**
+     * Rows batches {@code seqs} added to the stage table and records of theirs that went to quarantine; empty unless
+     * this command committed every one.
+     */
+    public synchronized Optional<ParsedCounts> counts(String table, Collection<Long> seqs) {
+        return batches(table, seqs).map(list -> new ParsedCounts(OptionalLong.of(list.stream()
+                .mapToLong(Batch::records).sum()), list.stream().mapToLong(Batch::quarantined).sum()));
+    }
+
+    /**
+     * What {@code parse} counted of some stage batches.
+     *
+     * @param stageRowsAtMost at least as many as the rows the batches added to the stage table; empty when not known
+     * @param quarantined records of the batches that went to quarantine
+     */
+    public record ParsedCounts(OptionalLong stageRowsAtMost, long quarantined) {
+        public ParsedCounts {
+            requireNonNull(stageRowsAtMost, "stageRowsAtMost is null");
+        }
     }
 
     private Optional<List<Batch>> batches(String table, Collection<Long> seqs) {

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -144,7 +145,8 @@ final class BackfillFolder {
                     quarantine(bad, folder, quarantineVersion, progress);
                 }
                 return Optional.ofNullable(stage).map(rows -> new TrustedWrite(spark, lake, STEP, dataset, profile,
-                        settings, line -> progress.accept(folder + ": " + line)).write(rows, Optional.empty()));
+                        settings, line -> progress.accept(folder + ": " + line)).write(rows, OptionalLong.of(good),
+                        Optional.empty()));
             });
             checkpoints.reached("backfill.written:" + folder);
             return new Outcome(tasks.size(), good + rejected, rejected, write, listing);

@@ -36,6 +36,9 @@ import java.util.function.Predicate;
 
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
 
 /**
  * {@code distribute} (and, with another batch selection, {@code repartition}): stage batches not yet
@@ -129,11 +132,12 @@ public final class DistributeStage {
                 TrustedWrite write = new TrustedWrite(spark, lake, step, table, profile, settings, progress,
                         checkpoints);
                 Dataset<Row> rows = stageRows(seqs).filter(col("_batch_seq").isin(seqs.toArray()));
-                TrustedWrite.Result written = write.write(rows,
+                CommittedBatches.ParsedCounts parsed = parsedCounts(seqs);
+                TrustedWrite.Result written = write.write(rows, parsed.stageRowsAtMost(),
                         selection.replay() ? Optional.empty() : Optional.of(version));
                 records = written.counts().records();
                 details.putAll(written.counts().details());
-                details.put("quarantinedAtParse", quarantinedAtParse(seqs));
+                details.put("quarantinedAtParse", parsed.quarantined());
                 notes.addAll(written.landedLines(profile.partitions()));
                 checkpoints.reached(step + ".trustedCommitted");
                 if (!selection.replay()) {
@@ -180,20 +184,32 @@ public final class DistributeStage {
         return spark.read().format("delta").load(stage);
     }
 
-    /** Records of {@code seqs} that {@code parse} quarantined, from the ledger of ingested files. */
-    private long quarantinedAtParse(List<Long> seqs) {
-        OptionalLong known = committedBatches.quarantined(lake.stageTable(dataset), seqs);
+    /**
+     * What {@code parse} counted of batches {@code seqs}: from their commits when this command committed them all, else
+     * from the ledger of ingested files — whose records bound the batches' stage rows only when every batch is in it
+     * (a redelivered file's records are counted there but not staged, which keeps the figure a bound).
+     */
+    private CommittedBatches.ParsedCounts parsedCounts(List<Long> seqs) {
+        Optional<CommittedBatches.ParsedCounts> known = committedBatches.counts(lake.stageTable(dataset), seqs);
         if (known.isPresent()) {
-            return known.getAsLong();
+            return known.get();
         }
         String ledger = lake.ingestedFiles(dataset);
         if (!DeltaTable.isDeltaTable(spark, ledger)) {
-            return 0;
+            return new CommittedBatches.ParsedCounts(OptionalLong.empty(), 0);
         }
-        Row total = spark.read().format("delta").load(ledger).filter(col("batch_seq").isin(seqs.toArray()))
-                .agg(org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("quarantined"),
-                        org.apache.spark.sql.functions.lit(0L))).first();
-        return total.getLong(0);
+        List<Row> perBatch = spark.read().format("delta").load(ledger).filter(col("batch_seq").isin(seqs.toArray()))
+                .groupBy("batch_seq").agg(sum("records"), sum("quarantined"), count(lit(1)), count("records"))
+                .collectAsList();
+        boolean bound = perBatch.size() == seqs.size();
+        long records = 0;
+        long quarantined = 0;
+        for (Row batch : perBatch) {
+            bound &= batch.getLong(3) == batch.getLong(4);
+            records += batch.isNullAt(1) ? 0 : batch.getLong(1);
+            quarantined += batch.isNullAt(2) ? 0 : batch.getLong(2);
+        }
+        return new CommittedBatches.ParsedCounts(bound ? OptionalLong.of(records) : OptionalLong.empty(), quarantined);
     }
 
     /**

@@ -127,9 +127,10 @@ final class StageCommit {
         if (!committed) {
             DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS, appId, manifest.seq());
         }
+        long records = valid;
         long quarantined = bad;
         filesCommitted.ifPresent(commit -> committedBatches.record(lake.stageTable(dataset), manifest.seq(), commit,
-                quarantined));
+                records, quarantined));
         checkpoints.reached("parse.stageCommitted");
         progress.accept("stage: " + valid + " records committed to " + lake.stageTable(dataset));
         if (bad > 0) {

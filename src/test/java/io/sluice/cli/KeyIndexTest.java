@@ -1,7 +1,9 @@
 package io.sluice.cli;
 
 import io.delta.tables.DeltaTable;
+import io.sluice.SparkJobs;
 import io.sluice.SparkTestSession;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -159,5 +161,40 @@ class KeyIndexTest {
         assertEquals(41, rows(sluice).size());
         // Carried through maintain's compaction and the MERGE of a newer version: one row more, none deleted.
         assertEquals("sluice key index; table rows: 41", recordedRows(sluice));
+    }
+
+    @Test
+    void aBatchWhoseStageRowsParseCountedIsClassifiedWithoutCountingItAgain() throws Exception {
+        SluiceCli sluice = new SluiceCli(dir.resolve("lake"));
+        List<String> batches = batches();
+        deliver(sluice, "b0.json", batches.get(0));
+        assertEquals(0, sluice.run("run"), sluice.err());
+
+        // run: the parse's own commits say how many rows the batch staged.
+        sluice.at("2024-06-01T01:00:00Z");
+        deliver(sluice, "b1.json", batches.get(1));
+        List<String> jobs = SparkJobs.describedDuring(SPARK, () -> assertEquals(0, sluice.run("run"), sluice.err()));
+        assertTrue(sluice.out().contains("10 new, 6 newer versions"), sluice.out());
+        assertTrue(jobs.stream().anyMatch(j -> j.contains("classify against the table's key index")), jobs.toString());
+        assertTrue(jobs.stream().noneMatch(j -> j.contains("deduplicate the batch")), jobs.toString());
+
+        // distribute on its own: the ledger of ingested files says it.
+        sluice.at("2024-06-01T02:00:00Z");
+        deliver(sluice, "b2.json", batches.get(2));
+        assertEquals(0, sluice.run("parse"), sluice.err());
+        jobs = SparkJobs.describedDuring(SPARK, () -> assertEquals(0, sluice.run("distribute"), sluice.err()));
+        assertTrue(sluice.out().contains("1 new, 5 newer versions"), sluice.out());
+        assertTrue(jobs.stream().noneMatch(j -> j.contains("deduplicate the batch")), jobs.toString());
+
+        // A batch the ledger does not know (a lake whose ledger was lost): counted before it is classified.
+        sluice.at("2024-06-01T03:00:00Z");
+        deliver(sluice, "b3.json", event(60, 3, 10, "v1-60") + event(7, 4, 10, "v2-7"));
+        assertEquals(0, sluice.run("parse"), sluice.err());
+        FileUtils.deleteDirectory(sluice.zone("stage/_sluice/events/files").toFile());
+        jobs = SparkJobs.describedDuring(SPARK, () -> assertEquals(0, sluice.run("distribute"), sluice.err()));
+        assertTrue(sluice.out().contains("1 new, 1 newer versions"), sluice.out());
+        assertTrue(jobs.stream().anyMatch(j -> j.contains("deduplicate the batch")), jobs.toString());
+        assertEquals(52, rows(sluice).size());
+        assertEquals("sluice key index; table rows: 52", recordedRows(sluice));
     }
 }

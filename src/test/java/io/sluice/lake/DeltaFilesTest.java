@@ -155,7 +155,7 @@ class DeltaFilesTest {
         CommittedBatches committed = new CommittedBatches();
         List<DeltaFiles.DataFile> one = write(table, "day=2026-12-01/batch-1", 1, "a", "b'c");
         committed.record(uri, 1, DeltaFiles.appendOnce(spark, uri, one, day("2026-12-01"), Map.of("_batch_seq", 1L),
-                TABLE, "writer", 1).orElseThrow(), 3);
+                TABLE, "writer", 1).orElseThrow(), 2, 3);
         // Batch 2 as an earlier command would have committed it: not recorded here.
         List<DeltaFiles.DataFile> two = write(table, "day=2026-12-02/batch-2", 2, "d\\e");
         assertTrue(DeltaFiles.appendOnce(spark, uri, two, day("2026-12-02"), Map.of("_batch_seq", 2L), TABLE,
@@ -167,9 +167,10 @@ class DeltaFilesTest {
                 "concat_ws('|', id, amount, _batch_seq, day)").as(org.apache.spark.sql.Encoders.STRING())
                 .collectAsList());
         assertEquals(one.size(), rows.inputFiles().length, "only the files of batch 1's commit");
-        assertEquals(OptionalLong.of(3), committed.quarantined(uri, List.of(1L)));
+        assertEquals(new CommittedBatches.ParsedCounts(OptionalLong.of(2), 3), committed.counts(uri, List.of(1L))
+                .orElseThrow());
         assertTrue(committed.rows(spark, uri, List.of(1L, 2L)).isEmpty(), "batch 2 is left to the table's own read");
-        assertTrue(committed.quarantined(uri, List.of(1L, 2L)).isEmpty());
+        assertTrue(committed.counts(uri, List.of(1L, 2L)).isEmpty());
         assertTrue(committed.rows(spark, dir.resolve("other").toUri().toString(), List.of(1L)).isEmpty());
 
         // The table made again at the same path is another table: the recorded files are not its rows.

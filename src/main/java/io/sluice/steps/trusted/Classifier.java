@@ -8,6 +8,7 @@ import org.apache.spark.storage.StorageLevel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
@@ -33,14 +34,18 @@ final class Classifier {
     static final long BROADCAST_KEYS = 500_000;
 
     private final TableShape shape;
+    private final OptionalLong batchKeysAtMost;
     private final LongSupplier batchKeys;
 
     /**
+     * @param batchKeysAtMost at least as many as the rows of the deduplicated batch, when known (the stage rows it was
+     *     made of): within the broadcast's bound, the batch is not counted
      * @param batchKeys counts the rows of the deduplicated batch (one per key); asked only when there is a table to
-     *     classify against
+     *     classify against and no bound within the broadcast's
      */
-    Classifier(TableShape shape, LongSupplier batchKeys) {
+    Classifier(TableShape shape, OptionalLong batchKeysAtMost, LongSupplier batchKeys) {
         this.shape = requireNonNull(shape, "shape is null");
+        this.batchKeysAtMost = requireNonNull(batchKeysAtMost, "batchKeysAtMost is null");
         this.batchKeys = requireNonNull(batchKeys, "batchKeys is null");
     }
 
@@ -67,7 +72,7 @@ final class Classifier {
     private Dataset<Row> against(Dataset<Row> deduped, Dataset<Row> keys, List<String> scope) {
         List<String> match = new ArrayList<>(shape.dedupKey());
         Dataset<Row> candidates = keys;
-        if (batchKeys.getAsLong() <= BROADCAST_KEYS) {
+        if (fitsBroadcast()) {
             Dataset<Row> wanted = deduped.select(match.stream().map(k -> TableShape.column(k).as("_b_" + k))
                     .toArray(Column[]::new));
             Column same = lit(true);
@@ -100,6 +105,16 @@ final class Classifier {
         Column tie = col("_tie").or(coalesce(sameVersion.and(col("_payload_hash")
                 .notEqual(col(TableShape.THEIRS + "hash"))), lit(false)));
         return joined.withColumn(ACTION, action).withColumn("_tie", tie);
+    }
+
+    /**
+     * Whether the batch's keys are within {@value #BROADCAST_KEYS}: by the bound when it says so, which spares a Spark
+     * job that deduplicates the batch only to count it (the broadcast's own job then fills the batch's cache, as the
+     * tally's does into no table), else by counting.
+     */
+    private boolean fitsBroadcast() {
+        return batchKeysAtMost.isPresent() && batchKeysAtMost.getAsLong() <= BROADCAST_KEYS
+                || batchKeys.getAsLong() <= BROADCAST_KEYS;
     }
 
     private static String quoted(String name) {

@@ -96,12 +96,13 @@ public final class TrustedWrite {
 
     /**
      * @param stageRows rows shaped like the stage table, lineage included
+     * @param stageRowsAtMost at least as many as {@code stageRows}, when known: spares counting the batch
      * @param txnVersion Delta transaction version of the write; empty to write without one (a replay)
      */
-    public Result write(Dataset<Row> stageRows, Optional<Long> txnVersion) {
+    public Result write(Dataset<Row> stageRows, OptionalLong stageRowsAtMost, Optional<Long> txnVersion) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return writeOnce(stageRows, txnVersion);
+                return writeOnce(stageRows, stageRowsAtMost, txnVersion);
             } catch (RuntimeException e) {
                 if (!Failures.concurrentCommit(e) || attempt == CONCURRENT_COMMIT_ATTEMPTS) {
                     throw e;
@@ -114,7 +115,7 @@ public final class TrustedWrite {
         }
     }
 
-    private Result writeOnce(Dataset<Row> stageRows, Optional<Long> txnVersion) {
+    private Result writeOnce(Dataset<Row> stageRows, OptionalLong stageRowsAtMost, Optional<Long> txnVersion) {
         String path = lake.trustedTable(table);
         boolean delta = DeltaTable.isDeltaTable(spark, path);
         boolean hasData = hasData(path);
@@ -130,8 +131,10 @@ public final class TrustedWrite {
         }
         Dataset<Row> deduped = shape.prepare(stageRows).persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            // Counted only against a table (the broadcast's bound): against none, the tally's job fills the cache.
-            Classifier classifier = new Classifier(shape, () -> labelled("deduplicate the batch", deduped::count));
+            // Counted only against a table and without a bound (the broadcast's): else the first job over the
+            // batch fills the cache.
+            Classifier classifier = new Classifier(shape, stageRowsAtMost,
+                    () -> labelled("deduplicate the batch", deduped::count));
             return write(path, deduped, classifier, txnVersion, delta, hasData, parquet);
         } finally {
             deduped.unpersist();

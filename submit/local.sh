@@ -4,7 +4,7 @@
 #   submit/local.sh <command> [options]      e.g. submit/local.sh run --report lake/report.json
 #   submit/local.sh demo                     copies sample-data/events into lake/landing/pending and runs
 # SLUICE_MAIN=<class> runs another main class of the jar with the same JVM (submit/bench.sh's baseline).
-# SLUICE_CDS=0 runs without the class-data archive (below).
+# SLUICE_CDS=0 runs without the class-data archive (below; so does a JVM with a Java agent or Flight Recorder).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -41,10 +41,17 @@ jvm=(java "${opens[@]}" -Xmx"${SLUICE_DRIVER_MEMORY:-4g}" -Dlog4j2.configuration
 # sample through `run`, into a scratch lake under target/) records them in target/sluice.jsa; every later JVM of
 # this jar and classpath maps them from it: the first Spark job of a `run` 1.5-2 s sooner on a 2-core machine. A JVM
 # that cannot use the archive (another JDK, a rebuilt jar) ignores it and loads the classes as before; -Xlog keeps
-# the JVM's notes about the archive off the command's output.
+# the JVM's notes about the archive off the command's output. A JVM that hooks class loading — a Java agent, or Flight
+# Recorder — in JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS runs without it: JDK 17 crashes (SIGSEGV in
+# KlassFactory::check_shared_class_file_load_hook) loading a dynamic archive's classes through such a hook.
 cds=target/sluice.jsa
 cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 recorded_for_this_build() { [[ -f $1 && ! $jar -nt $1 && ! $classpath -nt $1 ]]; }
+if [[ ${SLUICE_CDS:-1} != 0 && " ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-}" =~ \ -(javaagent:|agentlib:|agentpath:|XX:StartFlightRecording|XX:\+FlightRecorder) ]]; then
+  echo "running without $cds: a Java agent or Flight Recorder in JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS hooks class" \
+    "loading, which this archive does not support" >&2
+  SLUICE_CDS=0
+fi
 if [[ ${SLUICE_CDS:-1} != 0 ]]; then
   failed=target/sluice.jsa.failed   # a training run that failed is not repeated for the same build
   if ! recorded_for_this_build "$cds" && ! recorded_for_this_build "$failed"; then

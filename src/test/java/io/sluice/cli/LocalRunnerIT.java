@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * submit/local.sh, the runner of the README's first command, on the jar this build packaged: once per build it
  * records the classes a run loads in a class-data archive, and later JVMs load them from it; a training run that
- * fails is reported, not repeated, and the command runs without the archive.
+ * fails is reported, not repeated, and the command runs without the archive; so does a JVM with a Java agent or
+ * Flight Recorder, which the archive would crash.
  */
 class LocalRunnerIT {
     private static final Path ARCHIVE = Path.of("target/sluice.jsa");
@@ -34,6 +36,7 @@ class LocalRunnerIT {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().remove("JDK_JAVA_OPTIONS");
         builder.environment().remove("SLUICE_CDS");
         builder.environment().putAll(env);
         Process process = builder.start();
@@ -102,5 +105,35 @@ class LocalRunnerIT {
         assertEquals(0, off.code(), off.out());
         assertFalse(off.out().contains(FROM_ARCHIVE), off.out());
         assertTrue(off.out().contains("io.sluice.cli.Sluice source: file:"), off.out());
+    }
+
+    @Test
+    void aRunWithFlightRecorderOrAJavaAgentDoesNotUseTheArchive(@TempDir Path lake) throws Exception {
+        assertEquals(0, localSh(Map.of(), "--version").code(), "the archive is recorded for this build");
+        assertTrue(Files.size(ARCHIVE) > 0);
+        Path pending = Files.createDirectories(lake.resolve("landing/pending"));
+        try (var samples = Files.list(Path.of("sample-data/events"))) {
+            for (Path sample : samples.toList()) {
+                Files.copy(sample, pending.resolve(sample.getFileName()));
+            }
+        }
+        Path recording = lake.resolve("run.jfr");
+        // With the archive, this JVM crashed in the run's first Spark job (SIGSEGV, exit 134).
+        Outcome profiled = localSh(Map.of("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording),
+                "run", "--landing", lake.resolve("landing").toString(), "--stage", lake.resolve("stage").toString(),
+                "--trusted", lake.resolve("trusted").toString(), "--quarantine", lake.resolve("quarantine").toString());
+        assertEquals(0, profiled.code(), profiled.out());
+        assertTrue(profiled.out().contains("running without target/sluice.jsa: a Java agent or Flight Recorder"),
+                profiled.out());
+        assertTrue(profiled.out().contains("run succeeded"), profiled.out());
+        assertTrue(Files.size(recording) > 0, "the recording is written");
+
+        // A debugger's agent, given to the java launcher.
+        Outcome agent = localSh(Map.of("JDK_JAVA_OPTIONS", "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0 -Xlog:class+load=info"),
+                "--version");
+        assertEquals(0, agent.code(), agent.out());
+        assertTrue(agent.out().contains("Listening for transport dt_socket"), agent.out());
+        assertTrue(agent.out().contains("running without target/sluice.jsa"), agent.out());
+        assertFalse(agent.out().contains(FROM_ARCHIVE), agent.out());
     }
 }

@@ -47,7 +47,8 @@ jvm=(java "${opens[@]}" -Xmx"${SLUICE_DRIVER_MEMORY:-4g}" -Dlog4j2.configuration
 cds=target/sluice.jsa
 cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 recorded_for_this_build() { [[ -f $1 && ! $jar -nt $1 && ! $classpath -nt $1 ]]; }
-if [[ ${SLUICE_CDS:-1} != 0 && " ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-}" =~ \ -(javaagent:|agentlib:|agentpath:|XX:StartFlightRecording|XX:\+FlightRecorder) ]]; then
+hooks=' -(javaagent:|agentlib:|agentpath:|XX:StartFlightRecording|XX:\+FlightRecorder)'
+if [[ ${SLUICE_CDS:-1} != 0 && " ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-}" =~ $hooks ]]; then
   echo "running without $cds: a Java agent or Flight Recorder in JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS hooks class" \
     "loading, which this archive does not support" >&2
   SLUICE_CDS=0

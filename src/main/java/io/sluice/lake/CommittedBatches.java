@@ -39,7 +39,9 @@ public final class CommittedBatches {
     private record Batch(DeltaFiles.Commit commit, long records, long quarantined) {
     }
 
-    /** Records that {@code commit} added batch {@code seq}, {@code records} rows, to the stage table at {@code table}. */
+    /**
+     * Records that {@code commit} added batch {@code seq}, {@code records} rows, to the stage table at {@code table}.
+     */
     public synchronized void record(String table, long seq, DeltaFiles.Commit commit, long records, long quarantined) {
         requireNonNull(commit, "commit is null");
         tables.computeIfAbsent(table, t -> new HashMap<>()).put(seq, new Batch(commit, records, quarantined));

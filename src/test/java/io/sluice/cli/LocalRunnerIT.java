@@ -118,7 +118,7 @@ class LocalRunnerIT {
             }
         }
         Path recording = lake.resolve("run.jfr");
-        // With the archive, this JVM crashed in the run's first Spark job (SIGSEGV, exit 134).
+        // With the archive, this JVM crashed during the run (SIGSEGV, exit 134).
         Outcome profiled = localSh(Map.of("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording),
                 "run", "--landing", lake.resolve("landing").toString(), "--stage", lake.resolve("stage").toString(),
                 "--trusted", lake.resolve("trusted").toString(), "--quarantine", lake.resolve("quarantine").toString());
@@ -129,8 +129,8 @@ class LocalRunnerIT {
         assertTrue(Files.size(recording) > 0, "the recording is written");
 
         // A debugger's agent, given to the java launcher.
-        Outcome agent = localSh(Map.of("JDK_JAVA_OPTIONS", "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0 -Xlog:class+load=info"),
-                "--version");
+        Outcome agent = localSh(Map.of("JDK_JAVA_OPTIONS", "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,"
+                + "address=127.0.0.1:0 -Xlog:class+load=info"), "--version");
         assertEquals(0, agent.code(), agent.out());
         assertTrue(agent.out().contains("Listening for transport dt_socket"), agent.out());
         assertTrue(agent.out().contains("running without target/sluice.jsa"), agent.out());

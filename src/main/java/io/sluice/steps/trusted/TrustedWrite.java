@@ -131,8 +131,8 @@ public final class TrustedWrite {
         }
         Dataset<Row> deduped = shape.prepare(stageRows).persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            // Counted only against a table and without a bound (the broadcast's): else the first job over the
-            // batch fills the cache.
+            // Counted only when there is a table to classify against and no bound within the broadcast's; otherwise
+            // the first job that reads the batch fills the cache.
             Classifier classifier = new Classifier(shape, stageRowsAtMost,
                     () -> labelled("deduplicate the batch", deduped::count));
             return write(path, deduped, classifier, txnVersion, delta, hasData, parquet);

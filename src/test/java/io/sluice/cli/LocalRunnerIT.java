@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * submit/local.sh, the runner of the README's first command, on the jar this build packaged: once per build it
  * records the classes a run loads in a class-data archive, and later JVMs load them from it; a training run that
  * fails is reported, not repeated, and the command runs without the archive; so does a JVM with a Java agent or
- * Flight Recorder, which the archive would crash.
+ * Flight Recorder, which the archive would crash. The heap takes transparent huge pages where the kernel offers them.
  */
 class LocalRunnerIT {
     private static final Path ARCHIVE = Path.of("target/sluice.jsa");
@@ -135,5 +137,29 @@ class LocalRunnerIT {
         assertTrue(agent.out().contains("Listening for transport dt_socket"), agent.out());
         assertTrue(agent.out().contains("running without target/sluice.jsa"), agent.out());
         assertFalse(agent.out().contains(FROM_ARCHIVE), agent.out());
+    }
+
+    @Test
+    void theHeapTakesTransparentHugePagesWhereTheKernelGivesThemOnRequest() throws Exception {
+        Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        boolean offered = Files.isReadable(setting)
+                && Pattern.compile("\\[(madvise|always)]").matcher(Files.readString(setting)).find();
+        Outcome flags = localSh(Map.of("JAVA_TOOL_OPTIONS", "-XX:+PrintFlagsFinal"), "--version");
+        assertEquals(0, flags.code(), flags.out());
+        assertEquals(String.valueOf(offered), hugePages(flags.out()), "kernel: " + (Files.isReadable(setting)
+                ? Files.readString(setting).strip() : "no " + setting));
+
+        // The user's own choice stands.
+        Outcome off = localSh(Map.of("JAVA_TOOL_OPTIONS", "-XX:+PrintFlagsFinal -XX:-UseTransparentHugePages"),
+                "--version");
+        assertEquals(0, off.code(), off.out());
+        assertEquals("false", hugePages(off.out()));
+    }
+
+    /** The value of UseTransparentHugePages in the JVM's -XX:+PrintFlagsFinal table. */
+    private static String hugePages(String out) {
+        Matcher flag = Pattern.compile("bool UseTransparentHugePages\\s+= (\\w+)").matcher(out);
+        assertTrue(flag.find(), out);
+        return flag.group(1);
     }
 }

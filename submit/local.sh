@@ -40,7 +40,7 @@ jvm=(java "${opens[@]}" -Xmx"${SLUICE_DRIVER_MEMORY:-4g}" -Dlog4j2.configuration
 # anyway). A Spark job allocates fast (reading Parquet, gigabytes a second) and the JVM grows its heap as it goes,
 # so a short command spends seconds in the kernel mapping 4 KB pages it touches for the first time: a JVM that
 # scanned a 20M-row key index three times took 1.1 million page faults, 80,000 with 2 MB pages, its first scan
-# 8.5 s against 6-7.7 s. Options in JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS that name UseTransparentHugePages or
+# 8.2-10.6 s against 6.0-7.7 s. Options in JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS that name UseTransparentHugePages or
 # UseLargePages decide instead (they come before this command line, which would override them).
 thp=/sys/kernel/mm/transparent_hugepage/enabled
 if [[ -r $thp && $(<"$thp") =~ \[(madvise|always)\] \

@@ -142,12 +142,11 @@ class LocalRunnerIT {
     @Test
     void theHeapTakesTransparentHugePagesWhereTheKernelGivesThemOnRequest() throws Exception {
         Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
-        boolean offered = Files.isReadable(setting)
-                && Pattern.compile("\\[(madvise|always)]").matcher(Files.readString(setting)).find();
+        String kernel = Files.isReadable(setting) ? Files.readString(setting).strip() : "no " + setting;
+        boolean offered = Pattern.compile("\\[(madvise|always)]").matcher(kernel).find();
         Outcome flags = localSh(Map.of("JAVA_TOOL_OPTIONS", "-XX:+PrintFlagsFinal"), "--version");
         assertEquals(0, flags.code(), flags.out());
-        assertEquals(String.valueOf(offered), hugePages(flags.out()), "kernel: " + (Files.isReadable(setting)
-                ? Files.readString(setting).strip() : "no " + setting));
+        assertEquals(String.valueOf(offered), hugePages(flags.out()), "kernel: " + kernel);
 
         // The user's own choice stands.
         Outcome off = localSh(Map.of("JAVA_TOOL_OPTIONS", "-XX:+PrintFlagsFinal -XX:-UseTransparentHugePages"),

@@ -25,7 +25,7 @@
 # given writing the files to Parquet, and (5) sluice parse alone of the same files. Then sluice distribute of a
 # further batch into an empty table, into the days365 table, and into the --big-table table; into the last two also
 # with a tenth as many re-sends of the table's own events (7% newer versions that move to another day:
-# submit/bench-resend.py). Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to
+# submit/bench-resend.py); each of these --repeat times, on a fresh copy of its table, the cases taking turns. Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to
 # <work>/results.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -375,18 +375,21 @@ distribute_into() {
   output_files "$name" "$lake/trusted" "$marker"
 }
 
-rm -rf "$work/lake-empty"
-mkdir -p "$work/lake-empty" "$work/reports"
-distribute_into distribute-empty "$work/lake-empty"
+# distribute_into_copy NAME BASE [FILE]: distribute_into a copy of the lake BASE (empty when BASE is -), so BASE
+# stays as it was for the next run; the copy is removed after.
+distribute_into_copy() {
+  local lake=$work/lake-incremental
+  rm -rf "$lake"
+  if [[ $2 == - ]]; then mkdir -p "$lake"; else cp -r "$2" "$lake"; fi
+  distribute_into "$1" "$lake" "${3:-}"
+  rm -rf "$lake"
+}
+
+mkdir -p "$work/reports"
 incremental=(distribute-empty)
 if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
-  rm -rf "$work/lake-days365-resend"
-  cp -r "$work/lake-days365" "$work/lake-days365-resend"
-  distribute_into distribute-days365 "$work/lake-days365"
-  incremental+=(distribute-days365)
+  incremental+=(distribute-days365 distribute-days365-resend)
   resend_of "$work/input-days365" "$work/resend-days365.json"
-  distribute_into distribute-days365-resend "$work/lake-days365-resend" "$work/resend-days365.json"
-  incremental+=(distribute-days365-resend)
 fi
 if (( big_table > 0 )); then
   big=$work/lake-big-$big_table
@@ -400,17 +403,25 @@ if (( big_table > 0 )); then
       || { tail -25 "$logs/build-big.log" >&2; fail "building the $big_table-event table failed"; }
     touch "$big.built"
   fi
-  # The big lake is used once: a copy keeps it reusable by the next invocation.
-  rm -rf "$work/lake-big-run"
-  cp -r "$big" "$work/lake-big-run"
-  distribute_into distribute-big "$work/lake-big-run"
-  incremental+=(distribute-big)
-  rm -rf "$work/lake-big-run"
-  cp -r "$big" "$work/lake-big-run"
+  incremental+=(distribute-big distribute-big-resend)
   resend_of "$work/input-big" "$work/resend-big.json"
-  distribute_into distribute-big-resend "$work/lake-big-run" "$work/resend-big.json"
-  incremental+=(distribute-big-resend)
 fi
+# Each case runs --repeat times on a fresh copy of its table, the cases taking turns, so a slow spell of the machine
+# falls on all of them rather than on one.
+for (( i = 1; i <= repeat; i++ )); do
+  distribute_into_copy "distribute-empty-$i" -
+  if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
+    distribute_into_copy "distribute-days365-$i" "$work/lake-days365"
+    distribute_into_copy "distribute-days365-resend-$i" "$work/lake-days365" "$work/resend-days365.json"
+  fi
+  if (( big_table > 0 )); then
+    distribute_into_copy "distribute-big-$i" "$big"
+    distribute_into_copy "distribute-big-resend-$i" "$big" "$work/resend-big.json"
+  fi
+done
+for name in "${incremental[@]}"; do
+  median_of "$name"
+done
 
 # row NAME LABEL RECORDS BYTES: one line of the markdown table.
 row() {

@@ -25,8 +25,8 @@
 # given writing the files to Parquet, and (5) sluice parse alone of the same files. Then sluice distribute of a
 # further batch into an empty table, into the days365 table, and into the --big-table table; into the last two also
 # with a tenth as many re-sends of the table's own events (7% newer versions that move to another day:
-# submit/bench-resend.py); each of these --repeat times, on a fresh copy of its table, the cases taking turns. Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to
-# <work>/results.md.
+# submit/bench-resend.py); each of these --repeat times, on a fresh copy of its table, the cases taking turns.
+# Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to <work>/results.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -389,9 +389,14 @@ distribute_into_copy() {
 }
 
 mkdir -p "$work/reports"
+# The incremental cases, each with the lake it starts from (- for none) and the file of re-sends it adds, if any.
 incremental=(distribute-empty)
+declare -A base_of=([distribute-empty]=-) resends_of
 if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
   incremental+=(distribute-days365 distribute-days365-resend)
+  base_of[distribute-days365]=$work/lake-days365
+  base_of[distribute-days365-resend]=$work/lake-days365
+  resends_of[distribute-days365-resend]=$work/resend-days365.json
   resend_of "$work/input-days365" "$work/resend-days365.json"
 fi
 if (( big_table > 0 )); then
@@ -407,20 +412,17 @@ if (( big_table > 0 )); then
     touch "$big.built"
   fi
   incremental+=(distribute-big distribute-big-resend)
+  base_of[distribute-big]=$big
+  base_of[distribute-big-resend]=$big
+  resends_of[distribute-big-resend]=$work/resend-big.json
   resend_of "$work/input-big" "$work/resend-big.json"
 fi
 # Each case runs --repeat times on a fresh copy of its table, the cases taking turns, so a slow spell of the machine
 # falls on all of them rather than on one.
 for (( i = 1; i <= repeat; i++ )); do
-  distribute_into_copy "distribute-empty-$i" -
-  if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
-    distribute_into_copy "distribute-days365-$i" "$work/lake-days365"
-    distribute_into_copy "distribute-days365-resend-$i" "$work/lake-days365" "$work/resend-days365.json"
-  fi
-  if (( big_table > 0 )); then
-    distribute_into_copy "distribute-big-$i" "$big"
-    distribute_into_copy "distribute-big-resend-$i" "$big" "$work/resend-big.json"
-  fi
+  for name in "${incremental[@]}"; do
+    distribute_into_copy "$name-$i" "${base_of[$name]}" "${resends_of[$name]:-}"
+  done
 done
 for name in "${incremental[@]}"; do
   median_of "$name"

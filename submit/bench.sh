@@ -358,10 +358,13 @@ resend_of() {
     || { cat "$logs/resend-$(basename "$2").log" >&2; fail "sampling re-sends from $1 failed"; }
 }
 
-# distribute_into NAME LAKE [FILE]: parse the batch (and FILE) into LAKE, then measure its distribute (files: those
-# it wrote).
+# distribute_into NAME BASE [FILE]: parse the batch (and FILE) into a copy of the lake BASE (an empty lake when BASE
+# is -), then measure its distribute (files: those it wrote); the copy is removed after, so BASE stays as it was for
+# the next run.
 distribute_into() {
-  local name=$1 lake=$2 marker=$work/$1.marker
+  local name=$1 lake=$work/lake-incremental marker=$work/$1.marker
+  rm -rf "$lake"
+  if [[ $2 == - ]]; then mkdir -p "$lake"; else cp -r "$2" "$lake"; fi
   mkdir -p "$lake/landing/pending"
   cp "$batch_input"/* "$lake/landing/pending/"
   [[ -z ${3:-} ]] || cp "$3" "$lake/landing/pending/"
@@ -376,15 +379,6 @@ distribute_into() {
   # shellcheck disable=SC2046
   MAY_FAIL=1 measure "$name" submit/local.sh distribute $(lake_options "$lake") --report "$work/reports/$name.json"
   output_files "$name" "$lake/trusted" "$marker"
-}
-
-# distribute_into_copy NAME BASE [FILE]: distribute_into a copy of the lake BASE (empty when BASE is -), so BASE
-# stays as it was for the next run; the copy is removed after.
-distribute_into_copy() {
-  local lake=$work/lake-incremental
-  rm -rf "$lake"
-  if [[ $2 == - ]]; then mkdir -p "$lake"; else cp -r "$2" "$lake"; fi
-  distribute_into "$1" "$lake" "${3:-}"
   rm -rf "$lake"
 }
 
@@ -421,7 +415,7 @@ fi
 # falls on all of them rather than on one.
 for (( i = 1; i <= repeat; i++ )); do
   for name in "${incremental[@]}"; do
-    distribute_into_copy "$name-$i" "${base_of[$name]}" "${resends_of[$name]:-}"
+    distribute_into "$name-$i" "${base_of[$name]}" "${resends_of[$name]:-}"
   done
 done
 for name in "${incremental[@]}"; do

@@ -3,10 +3,14 @@ package io.sluice.lake;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.storage.HadoopStorage;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.analysis.EliminateSubqueryAliases$;
+import org.apache.spark.sql.catalyst.plans.logical.Filter;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.delta.DeltaConfigs$;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
@@ -17,17 +21,23 @@ import org.apache.spark.sql.delta.OptimisticTransaction;
 import org.apache.spark.sql.delta.OptimisticTransaction$;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.Action$;
+import org.apache.spark.sql.delta.actions.AddCDCFile;
 import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.Metadata;
 import org.apache.spark.sql.delta.commands.DMLUtils;
+import org.apache.spark.sql.delta.commands.DeleteCommand;
+import org.apache.spark.sql.delta.commands.DeletionVectorUtils$;
 import org.apache.spark.sql.delta.commands.WriteIntoDelta;
 import org.apache.spark.sql.delta.constraints.Constraints;
+import org.apache.spark.sql.execution.metric.SQLMetric;
+import org.apache.spark.sql.execution.metric.SQLMetrics;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
 import scala.collection.JavaConverters;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -201,6 +211,108 @@ public final class DeltaFiles {
             DMLUtils.TaggedCommitData<Action> data = write.writeAndReturnCommitData(txn, spark, Option.empty(), false);
             txn.commitIfNeeded(data.actions(), new DeltaOperations.Write(SaveMode.Append, Option.apply(partitionColumns),
                     Option.empty(), Option.apply(options.get("userMetadata"))), data.stringTags());
+        } finally {
+            OptimisticTransaction$.MODULE$.clearActive();
+        }
+    }
+
+    /** What {@link #replaceOnce} did. */
+    public enum Replacement {
+        /** Committed the deletes and the rows. */
+        COMMITTED,
+        /** A commit with the transaction's app id reached its version before; nothing done. */
+        COMMITTED_BEFORE,
+        /**
+         * Nothing committed: the table has no deletion vectors, or the condition matched other than the expected
+         * rows. Deletion vector files it wrote stay unreferenced, and {@code VACUUM} removes them.
+         */
+        NOT_COMMITTED
+    }
+
+    /**
+     * Replaces rows of the Delta table at {@code table} and adds others in one commit: the rows {@code condition}
+     * matches are deleted by deletion vectors (the files holding them are marked, not rewritten), and {@code rows}
+     * are appended through Delta's writer, both in one transaction carrying ({@code appId}, {@code version}) and
+     * recorded as a MERGE whose updated rows are the deleted ones and whose inserted rows are the rest of
+     * {@code rows}. Delta's DELETE finds the rows (one scan of the files the condition's partitions and statistics
+     * leave) and writes the vectors; Delta's MERGE would scan those files three times and write the change feed's
+     * pre- and post-images beside the rows. A reader of the change feed gets the deleted rows from the vectors and the
+     * appended ones from their files.
+     *
+     * @param appended the rows of {@code rows}, for the commit's metrics
+     * @param condition the rows to delete, over the table's columns qualified by {@code alias}
+     * @param expected the rows {@code condition} must match; otherwise nothing is committed
+     * @param options Delta writer options for the append ({@code mergeSchema}, say)
+     * @throws LinkageError when this Delta build's classes differ from the jar's; nothing was committed
+     */
+    public static Replacement replaceOnce(Dataset<Row> rows, long appended, String table, List<String> partitions,
+                                          String alias, Column condition, long expected,
+                                          Map<String, String> options, String appId, long version) {
+        SparkSession spark = rows.sparkSession();
+        DeltaLog log = DeltaLog.forTable(spark, HadoopStorage.path(table));
+        LogicalPlan analyzed = spark.read().format("delta").load(table).as(alias).filter(condition)
+                .queryExecution().analyzed();
+        if (!(analyzed instanceof Filter filter)) {
+            return Replacement.NOT_COMMITTED;
+        }
+        OptimisticTransaction txn = log.startTransaction(Option.empty(), Option.empty());
+        OptimisticTransaction$.MODULE$.setActive(txn);
+        try {
+            if (txn.readVersion() < 0 || !DeletionVectorUtils$.MODULE$.deletionVectorsWritable(txn.snapshot(),
+                    Option.empty(), Option.empty())) {
+                return Replacement.NOT_COMMITTED;
+            }
+            if (txnVersion(txn, appId) >= version) {
+                return Replacement.COMMITTED_BEFORE;
+            }
+            DeltaLog.assertRemovable(txn.snapshot());
+            DeleteCommand delete = new DeleteCommand(log, Option.empty(),
+                    EliminateSubqueryAliases$.MODULE$.apply(filter.child()), Option.apply(filter.condition()));
+            List<Action> actions = new ArrayList<>(JavaConverters.seqAsJavaList(
+                    delete.performDelete(spark, log, txn)._1()));
+            long deleted = delete.metrics().apply("numDeletedRows").value();
+            if (deleted != expected || actions.stream().anyMatch(AddCDCFile.class::isInstance)) {
+                return Replacement.NOT_COMMITTED;
+            }
+            scala.collection.immutable.Map<String, String> writerOptions = scala.collection.immutable.Map$.MODULE$
+                    .<String, String>empty().$plus$plus(JavaConverters.mapAsScalaMap(options));
+            scala.collection.Seq<String> partitionColumns = JavaConverters.asScalaBuffer(partitions).toSeq();
+            WriteIntoDelta write = new WriteIntoDelta(log, SaveMode.Append,
+                    new DeltaOptions(writerOptions, spark.sessionState().conf()), partitionColumns,
+                    scala.collection.immutable.Map$.MODULE$.empty(), rows, Option.empty(), Option.empty());
+            DMLUtils.TaggedCommitData<Action> data = write.writeAndReturnCommitData(txn, spark, Option.empty(), false);
+            List<Action> written = JavaConverters.seqAsJavaList(data.actions());
+            actions.addAll(written);
+            ObjectNode txnAction = JSON.createObjectNode();
+            txnAction.put("appId", appId);
+            txnAction.put("version", version);
+            txnAction.put("lastUpdated", System.currentTimeMillis());
+            actions.add(action("txn", txnAction));
+            Map<String, Long> counts = new LinkedHashMap<>();
+            counts.put("numSourceRows", appended);
+            counts.put("numTargetRowsUpdated", deleted);
+            counts.put("numTargetRowsMatchedUpdated", deleted);
+            counts.put("numTargetRowsInserted", appended - deleted);
+            counts.put("numTargetRowsDeleted", 0L);
+            counts.put("numTargetRowsCopied", 0L);
+            counts.put("numTargetFilesAdded", written.stream().filter(AddFile.class::isInstance).count());
+            counts.put("numTargetFilesRemoved", delete.metrics().apply("numRemovedFiles").value());
+            counts.put("numTargetChangeFilesAdded", 0L);
+            Map<String, SQLMetric> metrics = new LinkedHashMap<>();
+            counts.forEach((name, value) -> {
+                SQLMetric metric = SQLMetrics.createMetric(spark.sparkContext(), name);
+                metric.set(value);
+                metrics.put(name, metric);
+            });
+            txn.registerSQLMetrics(spark, scala.collection.immutable.Map$.MODULE$.<String, SQLMetric>empty()
+                    .$plus$plus(JavaConverters.mapAsScalaMap(metrics)));
+            scala.collection.Seq<DeltaOperations.MergePredicate> none = JavaConverters
+                    .asScalaBuffer(new ArrayList<DeltaOperations.MergePredicate>()).toSeq();
+            scala.collection.Seq<DeltaOperations.MergePredicate> updateAll = JavaConverters.asScalaBuffer(
+                    List.of(new DeltaOperations.MergePredicate(Option.empty(), "update"))).toSeq();
+            txn.commitIfNeeded(JavaConverters.asScalaBuffer(actions).toSeq(),
+                    DeltaOperations.Merge$.MODULE$.apply(Option.empty(), updateAll, none, none), data.stringTags());
+            return Replacement.COMMITTED;
         } finally {
             OptimisticTransaction$.MODULE$.clearActive();
         }

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
@@ -159,8 +160,10 @@ public final class ReadLakeStatus {
             for (long seq = first; seq <= last; seq++) {
                 in += ledger.getOrDefault(seq, new long[3])[0];
             }
-            long written = commit.metric("numOutputRows").orElse(0) + commit.metric("numTargetRowsInserted").orElse(0)
-                    + commit.metric("numTargetRowsUpdated").orElse(0);
+            // An append counts its output rows; a MERGE its inserted and updated ones (its output rows count them too).
+            OptionalLong inserted = commit.metric("numTargetRowsInserted");
+            long written = inserted.isPresent() ? inserted.getAsLong() + commit.metric("numTargetRowsUpdated").orElse(0)
+                    : commit.metric("numOutputRows").orElse(0);
             runs.add(new RunStatus(commit.version(), String.valueOf(commit.at()),
                     first == last ? Long.toString(last) : first + ".." + last, in, written, Math.max(0, in - written)));
         }

@@ -303,15 +303,17 @@ class PipelineTest {
                 .filter(f -> f.endsWith(".parquet") && !f.startsWith(".")).count(), "one file per partition per batch");
     }
 
+    /** A table without deletion vectors takes a batch in two commits: a MERGE of newer versions, then new keys. */
     @Test
     void aKillBetweenReplacingOlderVersionsAndAddingNewKeysLeavesNothingTwiceAndTheRerunAddsTheRest()
             throws IOException {
+        String config = noDeletionVectors();
         deliver("batch1.json", FIRST_VERSIONS);
-        assertEquals(0, sluice("run"), err);
+        assertEquals(0, sluice("run", "--config", config), err);
         long before = deltaVersion("trusted/events");
         deliver("batch2.json", LATER_VERSIONS);
 
-        assertEquals(1, sluice(crashAt("distribute.trustedReplaced"), "run"));
+        assertEquals(1, sluice(crashAt("distribute.trustedReplaced"), "run", "--config", config));
 
         assertTrue(err.contains("simulated crash at distribute.trustedReplaced"), err);
         Map<String, String> between = trusted();
@@ -320,14 +322,23 @@ class PipelineTest {
         assertEquals(null, between.get("e5"), "the new key is not added yet");
         assertEquals(before + 1, deltaVersion("trusted/events"));
 
-        assertEquals(0, sluice("run", "--report", lake.resolve("report.json").toString()), err);
+        assertEquals(0, sluice("run", "--config", config, "--report", lake.resolve("report.json").toString()), err);
 
         assertEquals(AFTER_LATER_VERSIONS, trusted());
         JsonNode details = JSON.readTree(lake.resolve("report.json").toFile()).at("/steps/1/details");
         assertEquals(List.of(1L, 0L), List.of(details.get("inserted").asLong(), details.get("updated").asLong()));
         assertTrue(out.contains("key index: built from the table's 5 rows"), out);
-        assertEquals(0, sluice("run"), err);
+        assertEquals(0, sluice("run", "--config", config), err);
         assertEquals(AFTER_LATER_VERSIONS, trusted());
+    }
+
+    /** conf/local.yaml with new trusted tables created without deletion vectors. */
+    private String noDeletionVectors() throws IOException {
+        Path config = lake.resolve("no-deletion-vectors.yaml");
+        String local = Files.readString(Path.of("conf/local.yaml"));
+        assertTrue(local.contains("deletionVectors: true"), "conf/local.yaml sets what this test replaces");
+        Files.writeString(config, local.replace("deletionVectors: true", "deletionVectors: false"));
+        return config.toString();
     }
 
     /**
@@ -375,13 +386,64 @@ class PipelineTest {
     }
 
     /**
-     * The MERGE of newer versions joins the broadcast replaced rows to the touched files: no sort-merge join, which
-     * shuffles every row of those files (what a not-matched clause made Delta plan).
+     * A batch into a table with deletion vectors is one commit: the older rows of its newer versions are marked in the
+     * file holding them, not rewritten, its newer versions and new keys are appended, no change-data file is written,
+     * its metrics count the replaced rows as a MERGE's updates and the rest as inserts, and the change feed still
+     * reads the older rows as deleted and the newer as inserted.
+     */
+    @Test
+    void aBatchIsOneCommitThatMarksReplacedRowsWithDeletionVectorsAndRewritesNoFile() throws IOException {
+        deliver("batch1.json", FIRST_VERSIONS);
+        assertEquals(0, sluice("run"), err);
+        long batch = deltaVersion("trusted/events") + 1;
+        deliver("batch2.json", LATER_VERSIONS);
+
+        assertEquals(0, sluice("run"), err);
+
+        assertEquals(AFTER_LATER_VERSIONS, trusted());
+        assertEquals(batch, deltaVersion("trusted/events"), "one commit");
+        List<JsonNode> actions = new ArrayList<>();
+        for (String line : Files.readAllLines(lake.resolve("trusted/events/_delta_log")
+                .resolve(String.format("%020d.json", batch)))) {
+            actions.add(JSON.readTree(line));
+        }
+        List<String> removed = actions.stream().filter(a -> a.has("remove"))
+                .map(a -> a.at("/remove/path").asText()).toList();
+        List<JsonNode> added = actions.stream().filter(a -> a.has("add")).map(a -> a.get("add")).toList();
+        assertEquals(1, removed.size(), "the file of 2024-03-01 held both older versions: " + actions);
+        List<JsonNode> marked = added.stream().filter(a -> a.path("deletionVector").isObject()).toList();
+        assertEquals(1, marked.size(), actions.toString());
+        assertEquals(removed.get(0), marked.get(0).get("path").asText(), "the same file, marked, not rewritten");
+        assertEquals(2, marked.get(0).at("/deletionVector/cardinality").asLong(), "e1 and e4 marked deleted");
+        assertEquals(3, added.size() - marked.size(), "new files for e1 (2024-03-05), e4 (2024-03-01), e5 (2024-03-02)");
+        assertTrue(actions.stream().noneMatch(a -> a.has("cdc")), "no change-data file: " + actions);
+        assertEquals(1, actions.stream().filter(a -> a.has("txn")).count(), "the batch's transaction: " + actions);
+        JsonNode commit = actions.stream().filter(a -> a.has("commitInfo")).findFirst().orElseThrow().get("commitInfo");
+        assertEquals("MERGE", commit.get("operation").asText());
+        assertEquals("2", commit.at("/operationMetrics/numTargetRowsUpdated").asText(), commit.toString());
+        assertEquals("1", commit.at("/operationMetrics/numTargetRowsInserted").asText(), commit.toString());
+
+        List<String> changes = SPARK.read().format("delta").option("readChangeFeed", "true")
+                .option("startingVersion", batch).option("endingVersion", batch)
+                .load(lake.resolve("trusted/events").toString())
+                .selectExpr("concat_ws(' ', event_id, _change_type, cast(day as string), data)")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList().stream().sorted().toList();
+        assertEquals(List.of("e1 delete 1 {\"v\":1}", "e1 insert 5 {\"v\":2}", "e4 delete 1 {\"v\":1}",
+                "e4 insert 1 {\"v\":9}", "e5 insert 2 {\"v\":1}"), changes);
+        assertEquals(0, sluice("run"), err);
+        assertEquals(batch, deltaVersion("trusted/events"), "a rerun commits nothing");
+    }
+
+    /**
+     * Into a table without deletion vectors a MERGE replaces the older versions, and it joins the broadcast replaced
+     * rows to the touched files: no sort-merge join, which shuffles every row of those files (what a not-matched
+     * clause made Delta plan).
      */
     @Test
     void theMergeOfNewerVersionsBroadcastsThemInsteadOfShufflingTheTouchedFiles() throws Exception {
+        String config = noDeletionVectors();
         deliver("batch1.json", FIRST_VERSIONS);
-        assertEquals(0, sluice("run"), err);
+        assertEquals(0, sluice("run", "--config", config), err);
         deliver("batch2.json", LATER_VERSIONS);
         List<String> mergePlans = java.util.Collections.synchronizedList(new ArrayList<>());
         org.apache.spark.scheduler.SparkListener plans = new org.apache.spark.scheduler.SparkListener() {
@@ -400,7 +462,7 @@ class PipelineTest {
         String before = SPARK.conf().get(threshold);
         SPARK.conf().set(threshold, "-1");
         try {
-            assertEquals(0, sluice("run"), err);
+            assertEquals(0, sluice("run", "--config", config), err);
             SPARK.sparkContext().listenerBus().waitUntilEmpty();
         } finally {
             SPARK.conf().set(threshold, before);

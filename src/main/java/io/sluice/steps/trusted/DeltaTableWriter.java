@@ -1,6 +1,7 @@
 package io.sluice.steps.trusted;
 
 import io.delta.tables.DeltaTable;
+import io.sluice.lake.DeltaFiles;
 import io.sluice.lake.DeltaWrites;
 import io.sluice.lake.SessionConf;
 import org.apache.spark.sql.Column;
@@ -23,18 +24,21 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
 
 /**
- * Writes a classification into a Delta table: creates it, or replaces the rows that newer versions replace with a
- * MERGE whose source is those rows only and whose target side is pruned to the partitions holding them, then
- * appends the new keys' rows. The MERGE has a matched clause only: Spark then joins the target to the broadcast
- * source with no shuffle of the target's rows (a not-matched clause makes it an outer join that shuffles every row of
- * the touched files). A replaced row the MERGE did not find (deleted meanwhile by another writer, say) is found by
- * its commit's metrics and written by a second MERGE against the whole table, so no newer version is lost. The new
+ * Writes a classification into a Delta table: creates it, or writes the batch into it in one commit where the table
+ * has deletion vectors — the rows that newer versions replace are marked deleted in the files holding them, which
+ * are scanned once and not rewritten, and the newer versions and new keys are appended (one write, no join) — or
+ * else in two: a MERGE whose source is the replaced rows only and whose target side is pruned to the partitions
+ * holding them, then an append of the new keys. The MERGE has a matched clause only: Spark then joins the target to
+ * the broadcast source with no shuffle of the target's rows (a not-matched clause makes it an outer join that
+ * shuffles every row of the touched files). A replaced row the write did not find where the classification did
+ * (deleted or moved meanwhile by another writer, say) makes the one-commit write commit nothing, and the MERGE's
+ * metrics show it too: a second MERGE against the whole table then writes it, so no newer version is lost. The new
  * keys go through no join, and a table that records its changes gets no change-data file for them (Delta reads an
- * append's inserts from its data files; a MERGE writes a change-data file beside each data file it writes, which
- * doubled the files of a batch spread over thousands of partitions).
- * Each commit carries its own transaction, so a rerun after a kill between them applies only what is missing (the
- * replaced rows are then classified as present). The merge condition and the pruning are Columns with typed
- * literals, so no value of a key or a partition ever becomes SQL text.
+ * append's inserts from its data files, and deletes from deletion vectors; a MERGE writes a change-data file beside
+ * each data file it writes, which doubled the files of a batch spread over thousands of partitions).
+ * Each commit carries its own transaction, so a rerun after a kill between the MERGE and the append applies only
+ * what is missing (the replaced rows are then classified as present). The conditions and the pruning are Columns
+ * with typed literals, so no value of a key or a partition ever becomes SQL text.
  */
 final class DeltaTableWriter {
     private static final String AUTO_MERGE = "spark.databricks.delta.schema.autoMerge.enabled";
@@ -50,6 +54,8 @@ final class DeltaTableWriter {
     static final long BROADCAST_REPLACED_ROWS = 100_000;
     /** Above this many partitions holding replaced rows, the MERGE scans the whole target instead of listing them. */
     static final int MAX_PRUNED_PARTITIONS = 2000;
+    /** Above this many replaced rows, a MERGE replaces them instead of deletion vectors in the batch's one commit. */
+    static final long MAX_LISTED_KEYS = 20_000;
 
     private final SparkSession spark;
     private final TableShape shape;
@@ -62,7 +68,7 @@ final class DeltaTableWriter {
     /**
      * @param rowsPerFile rows a file may hold before the write starts another
      * @param deletionVectors whether a new table gets deletion vectors
-     * @param replaced called between the commit that replaces rows and the one that adds new keys (a crash point)
+     * @param replaced called between the MERGE that replaces rows and the append of new keys (a crash point)
      * @param progress told when a MERGE found fewer older versions than the classification did
      */
     DeltaTableWriter(SparkSession spark, TableShape shape, String path, boolean deletionVectors, long rowsPerFile,
@@ -94,6 +100,10 @@ final class DeltaTableWriter {
                 SessionConf.run(spark, Map.of(DELETION_VECTORS, Boolean.toString(deletionVectors),
                                 CHANGE_DATA_FEED, "true"),
                         () -> append(rows, txn));
+                commits[0]++;
+                return;
+            }
+            if (counts.updated() > 0 && replacedByDeletionVectors(classification, txn)) {
                 commits[0]++;
                 return;
             }
@@ -180,6 +190,38 @@ final class DeltaTableWriter {
     }
 
     /**
+     * Writes the whole batch in one commit ({@link DeltaFiles#replaceOnce}): deletion vectors mark the rows newer
+     * versions replace, in files scanned once and not rewritten, and the newer versions and new keys are appended.
+     * Only for a write with a transaction, at most {@value #MAX_LISTED_KEYS} replaced rows (their keys are the
+     * condition's literals), no key null, into a table with deletion vectors, and with the Delta build of this jar;
+     * false when it committed nothing (one of those does not hold, or the older versions were not all where the
+     * classification found them), for the MERGE and the append to write the batch.
+     */
+    private boolean replacedByDeletionVectors(Classification classification, Optional<Txn> txn) {
+        long expected = classification.counts().updated();
+        if (txn.isEmpty() || expected > MAX_LISTED_KEYS || !DeltaFiles.applies()) {
+            return false;
+        }
+        List<String> keys = shape.dedupKey();
+        List<Row> values = classification.of(Action.UPDATE).select(keys.stream().map(k -> col(quoted(k)))
+                .toArray(Column[]::new)).collectAsList();
+        if (values.size() != expected || values.stream().anyMatch(Row::anyNull)) {
+            return false;
+        }
+        Column condition = in(keys, values).and(pruning(classification));
+        Dataset<Row> rows = rowsOf(classification, classification.landed().size(), Action.INSERT, Action.UPDATE);
+        try {
+            DeltaFiles.Replacement done = DeltaFiles.replaceOnce(rows, classification.counts().written(), path,
+                    shape.partitions(), "t", condition, expected, Map.of("mergeSchema", "true"), txn.get().appId(),
+                    txn.get().version());
+            return done != DeltaFiles.Replacement.NOT_COMMITTED;
+        } catch (LinkageError e) {
+            // Another Delta build: nothing was committed; the MERGE and the append write the batch.
+            return false;
+        }
+    }
+
+    /**
      * Writes the rows of {@code rows} the table does not hold yet (the same lineage: batch, file, position) over
      * the table's row of their key wherever it is, or as new rows where the key is gone.
      */
@@ -217,10 +259,7 @@ final class DeltaTableWriter {
 
     /**
      * A literal predicate on the target's partitions holding replaced rows, so the MERGE reads those
-     * partitions only; true (no pruning) when there are more than {@value #MAX_PRUNED_PARTITIONS}. It is one
-     * {@code struct(partitions) IN (literals)}, which Spark evaluates as a hash lookup per row: an OR of one
-     * conjunction per partition grew past what Spark compiles, and the MERGE's scan of the target evaluated it
-     * interpreted on every row (13 s of executor time for a million rows at 239 partitions).
+     * partitions only; true (no pruning) when there are more than {@value #MAX_PRUNED_PARTITIONS}.
      */
     private Column pruning(Classification classification) {
         List<String> partitions = shape.partitions();
@@ -233,18 +272,28 @@ final class DeltaTableWriter {
         if (replaced.size() > MAX_PRUNED_PARTITIONS) {
             return lit(true);
         }
-        Column[] fields = new Column[partitions.size()];
-        for (int i = 0; i < partitions.size(); i++) {
-            fields[i] = target(partitions.get(i)).as("p" + i);
+        return in(partitions, replaced);
+    }
+
+    /**
+     * Whether the target's {@code columns} are one of {@code values} (rows of those columns' values, in order): one
+     * {@code struct(columns) IN (literals)}, which Spark evaluates as a hash lookup per row (an OR of one conjunction
+     * per value grew past what Spark compiles, and the scan evaluated it interpreted on every row: 13 s of executor
+     * time for a million rows at 239 partitions). The literals are typed values, never SQL text.
+     */
+    private static Column in(List<String> columns, List<Row> values) {
+        Column[] fields = new Column[columns.size()];
+        for (int i = 0; i < columns.size(); i++) {
+            fields[i] = target(columns.get(i)).as("p" + i);
         }
-        Object[] values = replaced.stream().map(row -> {
-            Column[] literal = new Column[partitions.size()];
-            for (int i = 0; i < partitions.size(); i++) {
+        Object[] literals = values.stream().map(row -> {
+            Column[] literal = new Column[columns.size()];
+            for (int i = 0; i < columns.size(); i++) {
                 literal[i] = lit(row.get(i)).cast(row.schema().apply(i).dataType()).as("p" + i);
             }
             return struct(literal);
         }).toArray();
-        return struct(fields).isin(values);
+        return struct(fields).isin(literals);
     }
 
     private static Column target(String name) {

@@ -171,11 +171,7 @@ public final class DeltaFiles {
             added.add((AddFile) action("add", add));
         }
         actions.addAll(added);
-        ObjectNode txnAction = JSON.createObjectNode();
-        txnAction.put("appId", appId);
-        txnAction.put("version", version);
-        txnAction.put("lastUpdated", now);
-        actions.add(action("txn", txnAction));
+        actions.add(txn(appId, version, now));
         long committed = txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), new DeltaOperations.Write(
                 SaveMode.Append, Option.apply(JavaConverters.asScalaBuffer(partitions).toSeq()), Option.empty(),
                 Option.empty()));
@@ -202,15 +198,10 @@ public final class DeltaFiles {
             if (txn.readVersion() >= 0 && txnVersion(txn, appId) >= version) {
                 return;
             }
-            scala.collection.immutable.Map<String, String> writerOptions = scala.collection.immutable.Map$.MODULE$
-                    .<String, String>empty().$plus$plus(JavaConverters.mapAsScalaMap(options));
-            scala.collection.Seq<String> partitionColumns = JavaConverters.asScalaBuffer(partitions).toSeq();
-            WriteIntoDelta write = new WriteIntoDelta(log, SaveMode.Append,
-                    new DeltaOptions(writerOptions, spark.sessionState().conf()), partitionColumns,
-                    scala.collection.immutable.Map$.MODULE$.empty(), rows, Option.empty(), Option.empty());
-            DMLUtils.TaggedCommitData<Action> data = write.writeAndReturnCommitData(txn, spark, Option.empty(), false);
-            txn.commitIfNeeded(data.actions(), new DeltaOperations.Write(SaveMode.Append, Option.apply(partitionColumns),
-                    Option.empty(), Option.apply(options.get("userMetadata"))), data.stringTags());
+            DMLUtils.TaggedCommitData<Action> data = append(txn, rows, partitions, options);
+            txn.commitIfNeeded(data.actions(), new DeltaOperations.Write(SaveMode.Append,
+                    Option.apply(JavaConverters.asScalaBuffer(partitions).toSeq()), Option.empty(),
+                    Option.apply(options.get("userMetadata"))), data.stringTags());
         } finally {
             OptimisticTransaction$.MODULE$.clearActive();
         }
@@ -274,20 +265,10 @@ public final class DeltaFiles {
             if (deleted != expected || actions.stream().anyMatch(AddCDCFile.class::isInstance)) {
                 return Replacement.NOT_COMMITTED;
             }
-            scala.collection.immutable.Map<String, String> writerOptions = scala.collection.immutable.Map$.MODULE$
-                    .<String, String>empty().$plus$plus(JavaConverters.mapAsScalaMap(options));
-            scala.collection.Seq<String> partitionColumns = JavaConverters.asScalaBuffer(partitions).toSeq();
-            WriteIntoDelta write = new WriteIntoDelta(log, SaveMode.Append,
-                    new DeltaOptions(writerOptions, spark.sessionState().conf()), partitionColumns,
-                    scala.collection.immutable.Map$.MODULE$.empty(), rows, Option.empty(), Option.empty());
-            DMLUtils.TaggedCommitData<Action> data = write.writeAndReturnCommitData(txn, spark, Option.empty(), false);
+            DMLUtils.TaggedCommitData<Action> data = append(txn, rows, partitions, options);
             List<Action> written = JavaConverters.seqAsJavaList(data.actions());
             actions.addAll(written);
-            ObjectNode txnAction = JSON.createObjectNode();
-            txnAction.put("appId", appId);
-            txnAction.put("version", version);
-            txnAction.put("lastUpdated", System.currentTimeMillis());
-            actions.add(action("txn", txnAction));
+            actions.add(txn(appId, version, System.currentTimeMillis()));
             Map<String, Long> counts = new LinkedHashMap<>();
             counts.put("numSourceRows", appended);
             counts.put("numTargetRowsUpdated", deleted);
@@ -316,6 +297,31 @@ public final class DeltaFiles {
         } finally {
             OptimisticTransaction$.MODULE$.clearActive();
         }
+    }
+
+    /**
+     * Writes {@code rows} for an append in {@code txn} through Delta's writer ({@code WriteIntoDelta}) with
+     * {@code options}; the actions to commit, not committed.
+     */
+    private static DMLUtils.TaggedCommitData<Action> append(OptimisticTransaction txn, Dataset<Row> rows,
+                                                            List<String> partitions, Map<String, String> options) {
+        SparkSession spark = rows.sparkSession();
+        scala.collection.immutable.Map<String, String> writerOptions = scala.collection.immutable.Map$.MODULE$
+                .<String, String>empty().$plus$plus(JavaConverters.mapAsScalaMap(options));
+        WriteIntoDelta write = new WriteIntoDelta(txn.deltaLog(), SaveMode.Append,
+                new DeltaOptions(writerOptions, spark.sessionState().conf()),
+                JavaConverters.asScalaBuffer(partitions).toSeq(), scala.collection.immutable.Map$.MODULE$.empty(), rows,
+                Option.empty(), Option.empty());
+        return write.writeAndReturnCommitData(txn, spark, Option.empty(), false);
+    }
+
+    /** The Delta action recording that application {@code appId} reached {@code version}. */
+    private static Action txn(String appId, long version, long now) {
+        ObjectNode txn = JSON.createObjectNode();
+        txn.put("appId", appId);
+        txn.put("version", version);
+        txn.put("lastUpdated", now);
+        return action("txn", txn);
     }
 
     /** Throws {@link NeedsDeltaWriter} when files written as they are would not be rows of the table as it is. */

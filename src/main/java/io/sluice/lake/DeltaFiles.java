@@ -51,6 +51,8 @@ import java.util.UUID;
  * from this jar's fails with a {@link LinkageError} before anything is committed. Files the commit leaves out stay
  * unreferenced, and {@code VACUUM} removes them. Rows not yet written are appended through Delta's own writer in
  * such a transaction ({@link #writeOnce}); both ask the log's checksum file whether the append happened before.
+ * Rows that replace others are appended in a transaction that also deletes those, by Delta's own DELETE with
+ * deletion vectors ({@link #replaceOnce}).
  */
 public final class DeltaFiles {
     private static final ObjectMapper JSON = new ObjectMapper();

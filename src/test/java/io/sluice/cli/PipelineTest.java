@@ -389,7 +389,7 @@ class PipelineTest {
      * A batch into a table with deletion vectors is one commit: the older rows of its newer versions are marked in the
      * file holding them, not rewritten, its newer versions and new keys are appended, no change-data file is written,
      * its metrics count the replaced rows as a MERGE's updates and the rest as inserts, and the change feed still
-     * reads the older rows as deleted and the newer as inserted.
+     * reads the older rows as deleted and the newer as inserted. Killed after the commit, the rerun adds nothing.
      */
     @Test
     void aBatchIsOneCommitThatMarksReplacedRowsWithDeletionVectorsAndRewritesNoFile() throws IOException {
@@ -398,10 +398,12 @@ class PipelineTest {
         long batch = deltaVersion("trusted/events") + 1;
         deliver("batch2.json", LATER_VERSIONS);
 
+        assertEquals(1, sluice(crashAt("distribute.trustedCommitted"), "run"));
+        assertEquals(AFTER_LATER_VERSIONS, trusted(), "killed after its commit, the whole batch is in");
         assertEquals(0, sluice("run"), err);
 
         assertEquals(AFTER_LATER_VERSIONS, trusted());
-        assertEquals(batch, deltaVersion("trusted/events"), "one commit");
+        assertEquals(batch, deltaVersion("trusted/events"), "one commit, and the rerun adds none");
         List<JsonNode> actions = new ArrayList<>();
         for (String line : Files.readAllLines(lake.resolve("trusted/events/_delta_log")
                 .resolve(String.format("%020d.json", batch)))) {
@@ -430,8 +432,6 @@ class PipelineTest {
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList().stream().sorted().toList();
         assertEquals(List.of("e1 delete 1 {\"v\":1}", "e1 insert 5 {\"v\":2}", "e4 delete 1 {\"v\":1}",
                 "e4 insert 1 {\"v\":9}", "e5 insert 2 {\"v\":1}"), changes);
-        assertEquals(0, sluice("run"), err);
-        assertEquals(batch, deltaVersion("trusted/events"), "a rerun commits nothing");
     }
 
     /**

@@ -103,7 +103,7 @@ final class DeltaTableWriter {
                 commits[0]++;
                 return;
             }
-            if (counts.updated() > 0 && replacedByDeletionVectors(classification, txn)) {
+            if (counts.updated() > 0 && writtenInOneCommit(classification, txn)) {
                 commits[0]++;
                 return;
             }
@@ -197,7 +197,7 @@ final class DeltaTableWriter {
      * false when it committed nothing (one of those does not hold, or the older versions were not all where the
      * classification found them), for the MERGE and the append to write the batch.
      */
-    private boolean replacedByDeletionVectors(Classification classification, Optional<Txn> txn) {
+    private boolean writtenInOneCommit(Classification classification, Optional<Txn> txn) {
         long expected = classification.counts().updated();
         if (txn.isEmpty() || expected > MAX_LISTED_KEYS || !DeltaFiles.applies()) {
             return false;

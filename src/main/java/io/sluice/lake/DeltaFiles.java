@@ -281,6 +281,10 @@ public final class DeltaFiles {
             counts.put("numTargetFilesAdded", written.stream().filter(AddFile.class::isInstance).count());
             counts.put("numTargetFilesRemoved", delete.metrics().apply("numRemovedFiles").value());
             counts.put("numTargetChangeFilesAdded", 0L);
+            for (String change : List.of("Added", "Removed", "Updated")) {
+                counts.put("numTargetDeletionVectors" + change,
+                        delete.metrics().apply("numDeletionVectors" + change).value());
+            }
             Map<String, SQLMetric> metrics = new LinkedHashMap<>();
             counts.forEach((name, value) -> {
                 SQLMetric metric = SQLMetrics.createMetric(spark.sparkContext(), name);

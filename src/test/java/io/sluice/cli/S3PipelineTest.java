@@ -102,6 +102,34 @@ class S3PipelineTest {
                 .as(Encoders.STRING()).collectAsList();
     }
 
+    /**
+     * A newer version into a table on S3 moves its row in the batch's one commit, the older row marked by a deletion
+     * vector, recorded as a MERGE.
+     */
+    @Test
+    void aNewerVersionReplacesItsRowOnS3InTheBatchsOneCommit() {
+        String e1 = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\","
+                + "\"event_type\":\"b\",\"data\":{\"v\":1}}\n";
+        deliver("b1.json", e1 + e1.replace("e1", "e2"));
+        assertEquals(0, sluice(Checkpoints.NONE, "run"), err);
+        deliver("b2.json", e1.replace("2024-03-01", "2024-03-05").replace("{\"v\":1}", "{\"v\":2}")
+                + e1.replace("e1", "e3"));
+
+        assertEquals(0, sluice(Checkpoints.NONE, "run"), err);
+
+        assertEquals(List.of("e1 5 {\"v\":2}", "e2 1 {\"v\":1}", "e3 1 {\"v\":1}"),
+                SPARK.read().format("delta").load(zone("trusted/events"))
+                        .selectExpr("concat_ws(' ', event_id, cast(day as string), data)").orderBy("event_id")
+                        .as(Encoders.STRING()).collectAsList());
+        org.apache.spark.sql.Row last = io.delta.tables.DeltaTable.forPath(SPARK, zone("trusted/events")).history(1)
+                .selectExpr("version", "operation", "operationMetrics").first();
+        assertEquals(1L, last.getLong(0), "the batch is one commit");
+        assertEquals("MERGE", last.getString(1));
+        java.util.Map<String, String> metrics = last.getJavaMap(2);
+        assertEquals(List.of("1", "1", "1"), List.of(metrics.get("numTargetRowsUpdated"),
+                metrics.get("numTargetRowsInserted"), metrics.get("numTargetDeletionVectorsAdded")), metrics.toString());
+    }
+
     @Test
     void parseAndDistributeWithEveryZoneOnS3() throws IOException {
         deliverSamples();

@@ -332,6 +332,51 @@ class PipelineTest {
         assertEquals(AFTER_LATER_VERSIONS, trusted());
     }
 
+    /**
+     * More newer versions than the one-commit write lists as literals of its condition (20,000) go, into a table with
+     * deletion vectors too, through the MERGE and then the append, each commit with its transaction: killed between
+     * the two, the rerun adds the new key and replaces nothing twice.
+     */
+    @Test
+    void moreNewerVersionsThanTheOneCommitListsAreMergedThenAppendedExactlyOnce() throws IOException {
+        int replaced = 20_001;
+        StringBuilder first = new StringBuilder();
+        StringBuilder later = new StringBuilder();
+        for (int i = 0; i < replaced; i++) {
+            first.append(event("k" + i, "2024-03-0" + (1 + i % 3), 1));
+            later.append(event("k" + i, "2024-03-0" + (2 + i % 3), 2));
+        }
+        later.append(event("new", "2024-03-09", 2));
+        deliver("batch1.json", first.toString());
+        assertEquals(0, sluice("run"), err);
+        long before = deltaVersion("trusted/events");
+        deliver("batch2.json", later.toString());
+
+        assertEquals(1, sluice(crashAt("distribute.trustedReplaced"), "run"));
+        assertEquals(before + 1, deltaVersion("trusted/events"), "the MERGE committed, the append not yet");
+        assertEquals(0, sluice("run"), err);
+        assertEquals(0, sluice("run"), err);
+
+        assertEquals(before + 2, deltaVersion("trusted/events"), "a MERGE and an append, and the reruns add none");
+        Map<String, String> rows = trusted();
+        assertEquals(replaced + 1, rows.size());
+        for (int i = 0; i < replaced; i++) {
+            assertEquals("2024-03-0" + (2 + i % 3) + "T10:00:00Z | a-b/2024/3/" + (2 + i % 3) + " | {\"v\":2}",
+                    rows.get("k" + i), "k" + i);
+        }
+        assertEquals("2024-03-09T10:00:00Z | a-b/2024/3/9 | {\"v\":2}", rows.get("new"));
+        List<Row> commits = SPARK.sql("DESCRIBE HISTORY delta.`" + lake.resolve("trusted/events") + "`")
+                .where("version > " + before).orderBy("version")
+                .selectExpr("operation", "operationMetrics['numTargetRowsUpdated']", "operationMetrics['numOutputRows']")
+                .collectAsList();
+        assertEquals("[[MERGE," + replaced + "," + replaced + "], [WRITE,null,1]]", commits.toString());
+    }
+
+    private static String event(String id, String day, int version) {
+        return "{\"event_id\":\"" + id + "\",\"timestamp\":\"" + day + "T10:00:00Z\",\"domain\":\"a\","
+                + "\"event_type\":\"b\",\"data\":{\"v\":" + version + "}}\n";
+    }
+
     /** conf/local.yaml with new trusted tables created without deletion vectors. */
     private String noDeletionVectors() throws IOException {
         Path config = lake.resolve("no-deletion-vectors.yaml");

@@ -11,15 +11,18 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Types one JSON record against a dataset profile: declared fields in order, then, by profile, the
- * unknown top-level keys kept whole ({@code _extra}) and the structured document ({@code _document}).
+ * unknown top-level keys kept whole ({@code _extra}) and the structured document ({@code _document}). A record
+ * missing a required field, or every field of its record key, is rejected with the reason.
  * Serializable so executors type records where they are read.
  */
 public final class RecordTyper implements Serializable {
@@ -28,6 +31,9 @@ public final class RecordTyper implements Serializable {
     private final List<String> names;
     private final List<FieldType> types;
     private final Set<String> required;
+    private final List<String> recordKey;
+    /** Positions of the record key's fields among the typed values; empty when one of them is not declared. */
+    private final int[] keyAt;
     private final boolean keepExtra;
     private final String zoneId;
     private final DocumentStructurer structurer;
@@ -36,6 +42,9 @@ public final class RecordTyper implements Serializable {
         this.names = List.copyOf(profile.fieldTypes().keySet());
         this.types = List.copyOf(profile.fieldTypes().values());
         this.required = Set.copyOf(profile.required());
+        this.recordKey = List.copyOf(profile.recordKey());
+        int[] at = recordKey.stream().mapToInt(names::indexOf).toArray();
+        this.keyAt = Arrays.stream(at).allMatch(i -> i >= 0) ? at : new int[0];
         this.structurer = structurer.orElse(null);
         this.keepExtra = this.structurer == null && profile.unknownKeys() == DatasetProfile.UnknownKeys.KEEP;
         this.zoneId = profile.eventTimeZone();
@@ -86,6 +95,9 @@ public final class RecordTyper implements Serializable {
             }
             values[i] = typed;
         }
+        if (keyAt.length > 0 && Arrays.stream(keyAt).allMatch(i -> values[i] == null)) {
+            return TypedRecord.rejected(missingRecordKey(recordKey));
+        }
         int next = names.size();
         if (keepExtra) {
             values[next++] = extra(object);
@@ -94,6 +106,16 @@ public final class RecordTyper implements Serializable {
             values[next] = object.toString();
         }
         return TypedRecord.accepted(values);
+    }
+
+    /**
+     * Why a record none of whose record key fields is set is quarantined, required or not: it cannot be deduplicated
+     * against other records, and null as one key would keep one of all such records.
+     */
+    public static String missingRecordKey(List<String> recordKey) {
+        String fields = recordKey.stream().map(k -> "'" + k + "'").collect(Collectors.joining(", "));
+        return recordKey.size() == 1 ? "missing record key: field " + fields + " is absent, null or empty"
+                : "missing record key: fields " + fields + " are all absent, null or empty";
     }
 
     private String extra(ObjectNode object) {

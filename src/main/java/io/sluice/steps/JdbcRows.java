@@ -41,8 +41,8 @@ import static org.apache.spark.sql.functions.when;
 /**
  * Types the rows of a JDBC batch against the dataset profile and commits them: declared fields cast to their types,
  * undeclared columns kept whole in {@code _extra} or dropped as the profile says, a row missing a required field or
- * holding a value that does not cast quarantined with the row as JSON and the reason. Stage, quarantine and the
- * ledger are Delta idempotent appends keyed by the batch's sequence.
+ * its record key (every key column null), or holding a value that does not cast, quarantined with the row as JSON and
+ * the reason. Stage, quarantine and the ledger are Delta idempotent appends keyed by the batch's sequence.
  */
 public final class JdbcRows {
     private final SparkSession spark;
@@ -114,6 +114,7 @@ public final class JdbcRows {
         List<Column> out = new ArrayList<>();
         List<Column> reasons = new ArrayList<>();
         List<String> declared = new ArrayList<>();
+        Map<String, Column> typedByName = new LinkedHashMap<>();
         for (Map.Entry<String, FieldType> field : profile.fieldTypes().entrySet()) {
             String name = field.getKey();
             String actual = columns.get(name.toLowerCase(Locale.ROOT));
@@ -126,11 +127,17 @@ public final class JdbcRows {
             Column raw = col(quoted(actual));
             Column typed = cast(raw, field.getValue());
             out.add(typed.as(name));
+            typedByName.put(name, typed);
             if (profile.required().contains(name)) {
                 reasons.add(when(raw.isNull(), lit("missing required field '" + name + "'")));
             }
             reasons.add(when(raw.isNotNull().and(typed.isNull()), concat(lit("field '" + name + "' is not a "
                     + field.getValue().name().toLowerCase(Locale.ROOT) + ": "), raw.cast(DataTypes.StringType))));
+        }
+        List<String> key = profile.recordKey();
+        if (!key.isEmpty()) {
+            Column noKey = key.stream().map(k -> typedByName.get(k).isNull()).reduce(Column::and).orElseThrow();
+            reasons.add(when(noKey, lit(RecordTyper.missingRecordKey(key))));
         }
         if (typer.keepsExtra()) {
             List<Column> extra = new ArrayList<>();

@@ -54,6 +54,9 @@ class JdbcSourceTest {
         postgres.close();
     }
 
+    /** The profile's required fields. */
+    private String required = "[id, updated_at, page]";
+
     private void setUp(String... moreSource) throws IOException, SQLException {
         table = "clicks_" + TABLES.incrementAndGet();
         sql("CREATE TABLE " + table + " (id text PRIMARY KEY, updated_at timestamptz, page text, deleted boolean"
@@ -72,7 +75,7 @@ class JdbcSourceTest {
                 "      updated_at: timestamp",
                 "      page: string",
                 "      deleted: boolean",
-                "    required: [id, updated_at, page]",
+                "    required: " + required,
                 "    source:",
                 "      kind: jdbc",
                 "      url: jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres",
@@ -131,6 +134,26 @@ class JdbcSourceTest {
                 "INSERT INTO " + table + " (id, updated_at, page) VALUES ('h', '2024-03-01T09:50:00Z', 'committed late')",
                 "UPDATE " + table + " SET updated_at = '2024-03-01T11:00:00Z', page = 'home v2' WHERE id = 'a'",
                 "UPDATE " + table + " SET updated_at = '2024-03-01T11:30:00Z', deleted = true WHERE id = 'b'");
+    }
+
+    /** A row without its key is quarantined even where the key is not a required field: it cannot be deduplicated. */
+    @Test
+    void rowsWithoutTheirKeyAreQuarantinedWhenTheKeyIsNotRequired() throws Exception {
+        required = "[updated_at]";
+        setUp();
+        sql("ALTER TABLE " + table + " DROP CONSTRAINT " + table + "_pkey",
+                "ALTER TABLE " + table + " ALTER COLUMN id DROP NOT NULL",
+                "INSERT INTO " + table + " (id, updated_at, page) VALUES ('a', '2024-03-01T10:00:00Z', 'home'),"
+                        + " (NULL, '2024-03-01T10:01:00Z', 'x'), (NULL, '2024-03-01T10:02:00Z', 'y')");
+
+        assertEquals(0, cli.run("run"), cli.err());
+
+        assertEquals(List.of("a | home | false | 2024-03-01T10:00:00Z"), trusted());
+        assertEquals(List.of("missing record key: field 'id' is absent, null or empty | x",
+                        "missing record key: field 'id' is absent, null or empty | y"),
+                SPARK.read().format("delta").load(lake.resolve("quarantine/clicks").toString())
+                        .selectExpr("concat_ws(' | ', reason, get_json_object(raw, '$.page'))")
+                        .as(Encoders.STRING()).collectAsList().stream().sorted().toList());
     }
 
     @Test

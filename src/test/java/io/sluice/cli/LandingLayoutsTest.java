@@ -80,6 +80,20 @@ class LandingLayoutsTest {
                 "    derived: {day: \"day(_event_date)\"}",
                 "    partitions: [day]",
                 "    source: {kind: files, format: avro}",
+                "  visits:",
+                "    recordKey: [site, visit]",
+                "    version: at",
+                "    eventTime: at",
+                "    fields: {site: string, visit: long, at: timestamp}",
+                "    required: [at]",
+                "    source: {kind: files, format: csv}",
+                "  clicks:",
+                "    recordKey: [click_id]",
+                "    version: at",
+                "    eventTime: at",
+                "    fields: {click_id: string, at: timestamp, page: string}",
+                "    required: [at]",
+                "    source: {kind: files}",
                 ""));
     }
 
@@ -144,6 +158,51 @@ class LandingLayoutsTest {
         assertEquals(0, cli.run("run"), cli.err());
         assertTrue(cli.out().contains("pending/export again.csv was already ingested by batch"), cli.out());
         assertEquals(4, SPARK.read().format("delta").load(cli.zone("trusted/people").toString()).count());
+    }
+
+    /**
+     * A record none of whose record key fields is set is quarantined even where the profile does not list them as
+     * required: it cannot be deduplicated, and null as one key value would keep one of all such records. A composite
+     * key with one part set is a key.
+     */
+    @Test
+    void recordsWithoutAnyPartOfTheirKeyAreQuarantinedWhetherTheKeyIsRequiredOrNot() throws IOException {
+        SluiceCli visits = cli("visits");
+        Files.writeString(visits.zone("landing/pending/visits.csv"), "site,visit,at\n"
+                + "a,1,2024-03-01T10:00:00Z\n"
+                + "a,,2024-03-01T11:00:00Z\n"
+                + ",,2024-03-01T12:00:00Z\n"
+                + ",,2024-03-01T13:00:00Z\n");
+
+        assertEquals(0, visits.run("run"), visits.err());
+
+        assertEquals(List.of("{\"site\":\"a\",\"at\":\"2024-03-01 11:00:00\"}",
+                        "{\"site\":\"a\",\"visit\":1,\"at\":\"2024-03-01 10:00:00\"}"),
+                rows(SPARK.read().format("delta").load(visits.zone("trusted/visits").toString()),
+                        "site", "visit", "cast(at as string) as at"));
+        String reason = "missing record key: fields 'site', 'visit' are all absent, null or empty";
+        assertEquals(List.of(
+                "{\"source_file\":\"visits.csv\",\"record_index\":2,\"record_line\":4,\"reason\":\"" + reason
+                        + "\",\"raw\":\",,2024-03-01T12:00:00Z\"}",
+                "{\"source_file\":\"visits.csv\",\"record_index\":3,\"record_line\":5,\"reason\":\"" + reason
+                        + "\",\"raw\":\",,2024-03-01T13:00:00Z\"}"),
+                quarantine(visits, "visits"));
+
+        SluiceCli clicks = cli("clicks");
+        Files.writeString(clicks.zone("landing/pending/clicks.json"), String.join("\n",
+                "{\"click_id\":\"c1\",\"at\":\"2024-03-01T10:00:00Z\",\"page\":\"/\"}",
+                "{\"at\":\"2024-03-01T10:01:00Z\",\"page\":\"/a\"}",
+                "{\"click_id\":null,\"at\":\"2024-03-01T10:02:00Z\",\"page\":\"/b\"}",
+                "{\"click_id\":\"\",\"at\":\"2024-03-01T10:03:00Z\",\"page\":\"/c\"}", ""));
+
+        assertEquals(0, clicks.run("run"), clicks.err());
+
+        assertEquals(List.of("{\"click_id\":\"c1\",\"page\":\"/\"}"),
+                rows(SPARK.read().format("delta").load(clicks.zone("trusted/clicks").toString()), "click_id", "page"));
+        assertEquals(List.of("missing record key: field 'click_id' is absent, null or empty"),
+                SPARK.read().format("delta").load(clicks.zone("quarantine/clicks").toString())
+                        .select("reason").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        assertEquals(3, SPARK.read().format("delta").load(clicks.zone("quarantine/clicks").toString()).count());
     }
 
     @Test

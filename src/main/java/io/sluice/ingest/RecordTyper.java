@@ -95,7 +95,7 @@ public final class RecordTyper implements Serializable {
             }
             values[i] = typed;
         }
-        if (keyAt.length > 0 && Arrays.stream(keyAt).allMatch(i -> values[i] == null)) {
+        if (keyMissing(values)) {
             return TypedRecord.rejected(missingRecordKey(recordKey));
         }
         int next = names.size();
@@ -106,6 +106,16 @@ public final class RecordTyper implements Serializable {
             values[next] = object.toString();
         }
         return TypedRecord.accepted(values);
+    }
+
+    /** Whether every field of the record key is null among {@code values} (a loop: this runs for every record). */
+    private boolean keyMissing(Object[] values) {
+        for (int at : keyAt) {
+            if (values[at] != null) {
+                return false;
+            }
+        }
+        return keyAt.length > 0;
     }
 
     /**

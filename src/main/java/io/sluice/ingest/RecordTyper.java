@@ -123,7 +123,7 @@ public final class RecordTyper implements Serializable {
      * against other records, and null as one key would keep one of all such records.
      */
     public static String missingRecordKey(List<String> recordKey) {
-        String fields = recordKey.stream().map(k -> "'" + k + "'").collect(Collectors.joining(", "));
+        String fields = recordKey.stream().collect(Collectors.joining("', '", "'", "'"));
         return recordKey.size() == 1 ? "missing record key: field " + fields + " is absent, null or empty"
                 : "missing record key: fields " + fields + " are all absent, null or empty";
     }

@@ -31,9 +31,9 @@ public final class RecordTyper implements Serializable {
     private final List<String> names;
     private final List<FieldType> types;
     private final Set<String> required;
-    private final List<String> recordKey;
     /** Positions of the record key's fields among the typed values; empty when one of them is not declared. */
     private final int[] keyAt;
+    private final String missingKey;
     private final boolean keepExtra;
     private final String zoneId;
     private final DocumentStructurer structurer;
@@ -42,9 +42,9 @@ public final class RecordTyper implements Serializable {
         this.names = List.copyOf(profile.fieldTypes().keySet());
         this.types = List.copyOf(profile.fieldTypes().values());
         this.required = Set.copyOf(profile.required());
-        this.recordKey = List.copyOf(profile.recordKey());
-        int[] at = recordKey.stream().mapToInt(names::indexOf).toArray();
+        int[] at = profile.recordKey().stream().mapToInt(names::indexOf).toArray();
         this.keyAt = Arrays.stream(at).allMatch(i -> i >= 0) ? at : new int[0];
+        this.missingKey = missingRecordKey(profile.recordKey());
         this.structurer = structurer.orElse(null);
         this.keepExtra = this.structurer == null && profile.unknownKeys() == DatasetProfile.UnknownKeys.KEEP;
         this.zoneId = profile.eventTimeZone();
@@ -96,7 +96,7 @@ public final class RecordTyper implements Serializable {
             values[i] = typed;
         }
         if (keyMissing(values)) {
-            return TypedRecord.rejected(missingRecordKey(recordKey));
+            return TypedRecord.rejected(missingKey);
         }
         int next = names.size();
         if (keepExtra) {

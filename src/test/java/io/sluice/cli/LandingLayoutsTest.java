@@ -87,6 +87,15 @@ class LandingLayoutsTest {
                 "    fields: {site: string, visit: long, at: timestamp}",
                 "    required: [at]",
                 "    source: {kind: files, format: csv}",
+                "  sessions:",
+                "    recordKey: [site, visit]",
+                "    version: at",
+                "    eventTime: at",
+                "    fields: {site: string, visit: long, at: timestamp}",
+                "    required: [at]",
+                "    derived: {day: \"day(_event_date)\"}",
+                "    partitions: [day]",
+                "    source: {kind: files, format: csv}",
                 "  clicks:",
                 "    recordKey: [click_id]",
                 "    version: at",
@@ -203,6 +212,43 @@ class LandingLayoutsTest {
                 SPARK.read().format("delta").load(clicks.zone("quarantine/clicks").toString())
                         .select("reason").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
         assertEquals(3, SPARK.read().format("delta").load(clicks.zone("quarantine/clicks").toString()).count());
+    }
+
+    /**
+     * A composite key with one part null is a key: its newer version replaces it, moving partition, and its re-send
+     * and older version are dropped, as for any key. The batch's replaced key has a null, so the write takes the
+     * MERGE, whose join is null-safe, not the one-commit write, whose condition lists keys as literals.
+     */
+    @Test
+    void aCompositeKeyWithOneNullPartIsReplacedByItsNewerVersionInAnotherPartition() throws IOException {
+        SluiceCli sessions = cli("sessions");
+        Files.writeString(sessions.zone("landing/pending/first.csv"), "site,visit,at\n"
+                + "a,1,2024-03-01T10:00:00Z\n"
+                + "a,,2024-03-01T11:00:00Z\n"
+                + ",7,2024-03-01T11:30:00Z\n"
+                + "b,,2024-03-01T12:00:00Z\n");
+        assertEquals(0, sessions.run("run"), sessions.err());
+
+        Files.writeString(sessions.zone("landing/pending/second.csv"), "site,visit,at\n"
+                + "a,,2024-03-02T09:00:00Z\n"
+                + ",7,2024-03-03T08:00:00Z\n"
+                + "b,,2024-02-28T09:00:00Z\n"
+                + "a,1,2024-03-01T10:00:00Z\n"
+                + "c,,2024-03-02T10:00:00Z\n");
+        assertEquals(0, sessions.run("run"), sessions.err());
+
+        String trusted = sessions.zone("trusted/sessions").toString();
+        assertEquals(List.of(
+                        "{\"site\":\"a\",\"at\":\"2024-03-02 09:00:00\",\"day\":2}",
+                        "{\"site\":\"a\",\"visit\":1,\"at\":\"2024-03-01 10:00:00\",\"day\":1}",
+                        "{\"site\":\"b\",\"at\":\"2024-03-01 12:00:00\",\"day\":1}",
+                        "{\"site\":\"c\",\"at\":\"2024-03-02 10:00:00\",\"day\":2}",
+                        "{\"visit\":7,\"at\":\"2024-03-03 08:00:00\",\"day\":3}"),
+                rows(SPARK.read().format("delta").load(trusted),
+                        "site", "visit", "cast(at as string) as at", "day"));
+        assertEquals(List.of("MERGE"), io.delta.tables.DeltaTable.forPath(SPARK, trusted).history()
+                .where(org.apache.spark.sql.functions.col("userMetadata").startsWith("sluice: newer versions"))
+                .select("operation").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     }
 
     @Test

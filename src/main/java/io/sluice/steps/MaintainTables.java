@@ -8,6 +8,7 @@ import io.sluice.report.Failures;
 import io.sluice.report.StepResult;
 import io.sluice.report.StepResult.FileCounts;
 import io.sluice.report.StepResult.RecordCounts;
+import io.sluice.steps.trusted.KeyIndex;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +58,12 @@ public final class MaintainTables {
      * @param role what the table is, for the report
      * @param path where it lives
      * @param compact whether compaction pays: not for stage, whose batches are deleted as units once consumed
+     * @param fileSettings Spark settings the table's files are written with (the key index's timestamps)
      */
-    public record Table(String role, String path, boolean compact) {
+    public record Table(String role, String path, boolean compact, Map<String, String> fileSettings) {
+        public Table(String role, String path, boolean compact) {
+            this(role, path, compact, Map.of());
+        }
     }
 
     /** What upkeep did to one table. */
@@ -114,8 +120,8 @@ public final class MaintainTables {
         List<Table> tables = new ArrayList<>(List.of(
                 new Table("trusted", lake.trustedTable(dataset), true),
                 new Table("trusted latest", lake.trustedTable(latest), true),
-                new Table("key index", lake.keyIndex(dataset), true),
-                new Table("key index (latest)", lake.keyIndex(latest), true)));
+                new Table("key index", lake.keyIndex(dataset), true, KeyIndex.FILE_SETTINGS),
+                new Table("key index (latest)", lake.keyIndex(latest), true, KeyIndex.FILE_SETTINGS)));
         goldTables.forEach(name -> tables.add(new Table("gold " + name, lake.goldTable(dataset, name), true)));
         tables.addAll(List.of(
                 new Table("consumed batches", lake.consumedBatches(dataset), true),
@@ -187,8 +193,9 @@ public final class MaintainTables {
 
     /** Bin-packing compaction; its metrics, or empty when it yielded to concurrent commits. */
     private Optional<Row> compact(Table table, DeltaTable delta) {
-        Map<String, String> sizes = Map.of(MIN_FILE_SIZE, Long.toString(targetFileBytes),
-                MAX_FILE_SIZE, Long.toString(targetFileBytes));
+        Map<String, String> sizes = new HashMap<>(table.fileSettings());
+        sizes.put(MIN_FILE_SIZE, Long.toString(targetFileBytes));
+        sizes.put(MAX_FILE_SIZE, Long.toString(targetFileBytes));
         for (int attempt = 1; ; attempt++) {
             try {
                 Row result = SessionConf.with(spark, sizes, () -> JobLabels.labelled(spark,

@@ -4,6 +4,10 @@ import io.delta.tables.DeltaTable;
 import io.sluice.SparkJobs;
 import io.sluice.SparkTestSession;
 import org.apache.commons.io.FileUtils;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.PrimitiveType;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -161,6 +165,45 @@ class KeyIndexTest {
         assertEquals(41, rows(sluice).size());
         // Carried through maintain's compaction and the MERGE of a newer version: one row more, none deleted.
         assertEquals("sluice key index; table rows: 41", recordedRows(sluice));
+    }
+
+    /**
+     * An index of an earlier layout (the key's values where it now keeps their hashes) is not classified against: the
+     * next batch is classified against the table, and the index is built again in the current layout, its version's
+     * timestamps as Parquet INT64.
+     */
+    @Test
+    void anIndexOfAnEarlierLayoutIsBuiltAgainFromTheTable() throws IOException {
+        SluiceCli sluice = new SluiceCli(dir.resolve("lake"));
+        deliver(sluice, "b0.json", batches().get(0));
+        assertEquals(0, sluice.run("run"), sluice.err());
+        String index = sluice.location("trusted/_sluice/events/key-index");
+        List<String> current = List.of(SPARK.read().format("delta").load(index).columns());
+        assertTrue(current.contains("_t_key_hash") && current.contains("_t_key_hash2"), current.toString());
+        SPARK.read().format("delta").load(index).drop("_t_key_hash", "_t_key_hash2")
+                .withColumn("_t_event_id", col("_t_version").cast("string"))
+                .write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(index);
+
+        sluice.at("2024-06-01T01:00:00Z");
+        deliver(sluice, "b1.json", batches().get(1));
+        assertEquals(0, sluice.run("run"), sluice.err());
+        assertTrue(sluice.out().contains("10 new, 6 newer versions"), sluice.out());
+        assertTrue(sluice.out().contains("key index: built from the table's 50 rows"), sluice.out());
+        assertEquals(current, List.of(SPARK.read().format("delta").load(index).columns()));
+        for (String file : SPARK.read().format("delta").load(index).inputFiles()) {
+            try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
+                    new org.apache.hadoop.fs.Path(file), new Configuration()))) {
+                assertEquals(PrimitiveType.PrimitiveTypeName.INT64, reader.getFooter().getFileMetaData()
+                        .getSchema().getType("_t_version").asPrimitiveType().getPrimitiveTypeName(), file);
+            }
+        }
+
+        sluice.at("2024-06-01T02:00:00Z");
+        deliver(sluice, "b2.json", batches().get(2));
+        assertEquals(0, sluice.run("run"), sluice.err());
+        assertTrue(sluice.out().contains("1 new, 5 newer versions"), sluice.out());
+        assertTrue(sluice.out().contains("key index: added the written rows"), sluice.out());
+        assertEquals(51, rows(sluice).size());
     }
 
     /** Whether one of the jobs deduplicated the batch only to count it. */

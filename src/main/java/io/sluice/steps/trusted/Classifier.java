@@ -64,29 +64,34 @@ final class Classifier {
     }
 
     /**
-     * The batch left-joined to the table's rows of the same keys. A batch of at most {@value #BROADCAST_KEYS}
-     * keys first picks the table's matching rows with a broadcast semi-join — one scan of the table's key
-     * columns and a hash probe per row, no shuffle or sort of the table — so the cost of a small batch into a
-     * large table stays near the cost of reading its key columns.
+     * The batch left-joined to the table's rows of the same keys, matched by the keys' hashes
+     * ({@link TableShape#keyHash}). A batch of at most {@value #BROADCAST_KEYS} keys first picks the table's matching
+     * rows with a broadcast semi-join — one scan of the table's key columns and a hash probe per row, no shuffle or
+     * sort of the table — so the cost of a small batch into a large table stays near the cost of reading its key
+     * columns.
      */
     private Dataset<Row> against(Dataset<Row> deduped, Dataset<Row> keys, List<String> scope) {
-        List<String> match = new ArrayList<>(shape.dedupKey());
+        List<String> theirKey = TableShape.KEY_HASH.stream().map(k -> TableShape.THEIRS + k).toList();
+        Column[] ourKey = shape.keyHash(deduped);
         Dataset<Row> candidates = keys;
         if (fitsBroadcast()) {
-            Dataset<Row> wanted = deduped.select(match.stream().map(k -> TableShape.column(k).as("_b_" + k))
-                    .toArray(Column[]::new));
+            Column[] wantedKey = new Column[ourKey.length];
+            for (int i = 0; i < ourKey.length; i++) {
+                wantedKey[i] = ourKey[i].as("_b_" + i);
+            }
+            Dataset<Row> wanted = deduped.select(wantedKey);
             Column same = lit(true);
-            for (String k : match) {
-                same = same.and(keys.col(TableShape.THEIRS + k).eqNullSafe(wanted.col("_b_" + k)));
+            for (int i = 0; i < ourKey.length; i++) {
+                same = same.and(keys.col(theirKey.get(i)).equalTo(wanted.col("_b_" + i)));
             }
             candidates = keys.join(broadcast(wanted), same, "left_semi");
         }
         if (List.of(keys.columns()).contains(KeyIndex.WRITTEN_IN)) {
-            candidates = KeyIndex.latestPerKey(candidates, match.stream().map(k -> TableShape.THEIRS + k).toList());
+            candidates = KeyIndex.latestPerKey(candidates, theirKey);
         }
         Column on = lit(true);
-        for (String k : match) {
-            on = on.and(deduped.col(quoted(k)).eqNullSafe(candidates.col(TableShape.THEIRS + k)));
+        for (int i = 0; i < ourKey.length; i++) {
+            on = on.and(ourKey[i].equalTo(candidates.col(theirKey.get(i))));
         }
         for (String p : scope) {
             on = on.and(deduped.col(quoted(p)).eqNullSafe(candidates.col(TableShape.THEIRS + "p_" + p)));

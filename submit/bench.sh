@@ -397,13 +397,15 @@ if (( big_table > 0 )); then
   big=$work/lake-big-$big_table
   # The input the table is built from, again when another size replaced it: its re-sends are sampled from it.
   generate "$work/input-big" "$big_table" 77 --days 365
-  # A table built before distribute kept a key index would have it built again by the first measured batch.
-  if [[ ! -f $big.built || ! -d $big/trusted/_sluice/events/key-index ]]; then
+  # A table built before distribute kept a key index, or kept it in another layout, would have it built again by the
+  # first measured batch: the marker names the layout the table was built with.
+  index_layout="key index: key hashes, INT64 versions"
+  if [[ ! -f $big.built || "$(cat "$big.built")" != "$index_layout" ]]; then
     fresh_lake "$big" "$work/input-big"
     # shellcheck disable=SC2046
     submit/local.sh run $(lake_options "$big") > "$logs/build-big.log" 2>&1 \
       || { tail -25 "$logs/build-big.log" >&2; fail "building the $big_table-event table failed"; }
-    touch "$big.built"
+    echo "$index_layout" > "$big.built"
   fi
   incremental+=(distribute-big distribute-big-resend)
   base_of[distribute-big]=$big

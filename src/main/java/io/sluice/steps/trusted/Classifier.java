@@ -80,9 +80,11 @@ final class Classifier {
                 wantedKey[i] = ourKey[i].as("_b_" + i);
             }
             Dataset<Row> wanted = deduped.select(wantedKey);
-            Column same = lit(true);
-            for (int i = 0; i < ourKey.length; i++) {
-                same = same.and(keys.col(theirKey.get(i)).equalTo(wanted.col("_b_" + i)));
+            // The probe is by the first hash alone, a single long key: Spark's map of longs, no row built per
+            // probe. The second hash is a condition on a match, written as an XOR so that it is not a second key.
+            Column same = keys.col(theirKey.get(0)).equalTo(wanted.col("_b_0"));
+            for (int i = 1; i < ourKey.length; i++) {
+                same = same.and(keys.col(theirKey.get(i)).bitwiseXOR(wanted.col("_b_" + i)).equalTo(0L));
             }
             candidates = keys.join(broadcast(wanted), same, "left_semi");
         }

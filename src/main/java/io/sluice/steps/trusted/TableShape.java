@@ -58,7 +58,7 @@ final class TableShape {
 
     /** A column by name, quoted so that any legal name works. */
     static Column column(String name) {
-        return col("`" + name.replace("`", "``") + "`");
+        return col(quoted(name));
     }
 
     List<String> partitions() {
@@ -145,8 +145,8 @@ final class TableShape {
      * classification matches the table's rows by. Each part of the key is hashed with whether it is null, so that
      * {@code ("a", null)} and {@code (null, "a")} differ, and as the widest type of its kind (integers as longs), so that
      * the batch's and the table's values hash alike. Two different keys share both hashes with a probability of
-     * about 2^-128 per pair: for a batch of 10^5 keys against 10^10 rows, ~3·10^-24. A key of 36 characters is 8
-     * bytes a hash, read and matched as numbers instead of text (see {@link KeyIndex}).
+     * about 2^-128 per pair: for a batch of 10^5 keys against 10^10 rows, ~3·10^-24. A key of 36 characters becomes
+     * 16 bytes, read and matched as numbers instead of text (see {@link KeyIndex}).
      */
     Column[] keyHash(Dataset<Row> rows) {
         List<Column> parts = new ArrayList<>();

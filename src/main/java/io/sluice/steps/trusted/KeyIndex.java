@@ -12,6 +12,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,14 +47,13 @@ import static org.apache.spark.sql.functions.struct;
  * from it, instead of a count that reads the statistics of every file of the table's state.
  */
 public final class KeyIndex {
-    private static final String TIMESTAMPS = "spark.sql.parquet.outputTimestampType";
-    private static final String TIMESTAMP_MICROS = "TIMESTAMP_MICROS";
     /**
      * How the index's files are written, by whatever writes them ({@code maintain}'s compaction too): a timestamp
      * version as Parquet's INT64 of microseconds, which the scan reads as it is, not as Spark's default INT96, which it
      * converts value by value (a scan of a 20M-row index, by hand: 4.3-6.7 s against 6.9-9.1 s).
      */
-    public static final Map<String, String> FILE_SETTINGS = Map.of(TIMESTAMPS, TIMESTAMP_MICROS);
+    public static final Map<String, String> FILE_SETTINGS = Map.of(
+            "spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
     /** Column of the index: the version of the table whose commit wrote the row. */
     static final String WRITTEN_IN = "_index_written_in";
     private static final String APP_ID_PREFIX = "sluice-key-index-";
@@ -68,19 +68,17 @@ public final class KeyIndex {
      * compacts any partition a driver has not compacted yet: each {@code distribute}, a new driver, rewrote all of
      * the index's small files after its append.
      */
-    private static final Map<String, String> WRITE_SETTINGS = Map.of(
+    private static final Map<String, String> WRITE_SETTINGS = withFileSettings(Map.of(
             "spark.databricks.delta.autoCompact.enabled", "false",
             "spark.databricks.delta.properties.defaults.enableDeletionVectors", "false",
-            "spark.databricks.delta.properties.defaults.enableChangeDataFeed", "false",
-            TIMESTAMPS, TIMESTAMP_MICROS);
+            "spark.databricks.delta.properties.defaults.enableChangeDataFeed", "false"));
     /** An index file below this size is small: appends write them, a compaction packs them. */
     private static final long SMALL_FILE_BYTES = 64L * 1024 * 1024;
     /** Small files an index holds before an append compacts them (one append writes one). */
     private static final int SMALL_FILES_BEFORE_COMPACTION = 50;
-    private static final Map<String, String> COMPACTION_SETTINGS = Map.of(
+    private static final Map<String, String> COMPACTION_SETTINGS = withFileSettings(Map.of(
             "spark.databricks.delta.optimize.minFileSize", Long.toString(SMALL_FILE_BYTES),
-            "spark.databricks.delta.optimize.maxFileSize", Long.toString(2 * SMALL_FILE_BYTES),
-            TIMESTAMPS, TIMESTAMP_MICROS);
+            "spark.databricks.delta.optimize.maxFileSize", Long.toString(2 * SMALL_FILE_BYTES)));
 
     private final SparkSession spark;
     private final TableShape shape;
@@ -319,6 +317,13 @@ public final class KeyIndex {
 
     private static String appId(DeltaMetadata trusted) {
         return APP_ID_PREFIX + trusted.snapshot().metadata().id();
+    }
+
+    /** {@code settings} and {@link #FILE_SETTINGS}. */
+    private static Map<String, String> withFileSettings(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.putAll(FILE_SETTINGS);
+        return Map.copyOf(all);
     }
 
     private static Column column(String name) {

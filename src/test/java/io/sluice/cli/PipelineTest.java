@@ -480,6 +480,36 @@ class PipelineTest {
     }
 
     /**
+     * The older versions a batch replaces are looked for only in the files whose statistics allow the batches that
+     * wrote them: three runs into one day leave three files in its partition, and a newer version of the first run's
+     * event reads one of them.
+     */
+    @Test
+    void olderVersionsAreLookedForOnlyInTheFilesOfTheBatchesThatWroteThem() throws IOException {
+        deliver("batch1.json", event("e1", "2024-03-01", 1) + event("e2", "2024-03-01", 1));
+        assertEquals(0, sluice("run"), err);
+        // Each later file's event ids span e1's, so that their statistics on event_id alone would not rule them out.
+        deliver("batch2.json", event("e0", "2024-03-01", 1) + event("e3", "2024-03-01", 1));
+        assertEquals(0, sluice("run"), err);
+        deliver("batch3.json", event("e00", "2024-03-01", 1) + event("e4", "2024-03-01", 1));
+        assertEquals(0, sluice("run"), err);
+        try (Stream<Path> files = Files.list(lake.resolve("trusted/events/domain_event_type=a-b/year=2024/month=3/day=1"))) {
+            assertEquals(3, files.filter(f -> f.toString().endsWith(".parquet")).count(), "a file per run");
+        }
+
+        deliver("batch4.json", event("e1", "2024-03-01", 2) + event("e5", "2024-03-01", 1));
+        assertEquals(0, sluice("run"), err);
+
+        assertTrue(out.contains("trusted: the 1 older versions looked for in 1 of the table's 3 files"), out);
+        Map<String, String> expected = new TreeMap<>();
+        for (String id : List.of("e0", "e00", "e2", "e3", "e4", "e5")) {
+            expected.put(id, "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":1}");
+        }
+        expected.put("e1", "2024-03-01T10:00:00Z | a-b/2024/3/1 | {\"v\":2}");
+        assertEquals(expected, trusted());
+    }
+
+    /**
      * Into a table without deletion vectors a MERGE replaces the older versions, and it joins the broadcast replaced
      * rows to the touched files: no sort-merge join, which shuffles every row of those files (what a not-matched
      * clause made Delta plan).

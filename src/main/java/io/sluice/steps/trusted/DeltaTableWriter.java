@@ -9,7 +9,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +61,8 @@ final class DeltaTableWriter {
     static final int MAX_PRUNED_PARTITIONS = 2000;
     /** Above this many replaced rows, a MERGE replaces them instead of deletion vectors in the batch's one commit. */
     static final long MAX_LISTED_KEYS = 20_000;
+    /** The lineage column numbering the batch that wrote a row. */
+    private static final String BATCH_SEQ = "_batch_seq";
 
     private final SparkSession spark;
     private final TableShape shape;
@@ -192,6 +199,9 @@ final class DeltaTableWriter {
     /**
      * Writes the whole batch in one commit ({@link DeltaFiles#replaceOnce}): deletion vectors mark the rows newer
      * versions replace, in files scanned once and not rewritten, and the newer versions and new keys are appended.
+     * The rows to mark are looked for in the partitions the classification found them in, and there only in the
+     * files whose statistics allow the batches that wrote them ({@code _batch_seq}, which the classification read
+     * beside each older version): of a partition that hourly runs have written into all day, the files of one hour.
      * Only for a write with a transaction, at most {@value #MAX_LISTED_KEYS} replaced rows (their keys are the
      * condition's literals), no key null, into a table with deletion vectors, and with the Delta build of this jar;
      * false when it committed nothing (one of those does not hold, or the older versions were not all where the
@@ -203,22 +213,61 @@ final class DeltaTableWriter {
             return false;
         }
         List<String> keys = shape.dedupKey();
-        List<Row> values = classification.of(Action.UPDATE).select(keys.stream().map(k -> col(quoted(k)))
-                .toArray(Column[]::new)).collectAsList();
+        List<String> partitions = shape.partitions();
+        List<Column> wanted = new ArrayList<>();
+        keys.forEach(k -> wanted.add(col(quoted(k))));
+        partitions.forEach(p -> wanted.add(TableShape.theirPartition(p)));
+        wanted.add(col(TableShape.THEIRS + BATCH_SEQ));
+        List<Row> replaced = classification.of(Action.UPDATE).select(wanted.toArray(Column[]::new)).collectAsList();
+        List<Row> values = columns(replaced, 0, keys.size());
         if (values.size() != expected || values.stream().anyMatch(Row::anyNull)) {
             return false;
         }
-        Column condition = in(keys, values).and(pruning(classification));
+        List<Row> where = columns(replaced, keys.size(), partitions.size()).stream().distinct().toList();
+        Column condition = in(keys, values)
+                .and(partitions.isEmpty() || where.size() > MAX_PRUNED_PARTITIONS ? lit(true) : in(partitions, where))
+                .and(writtenBy(columns(replaced, keys.size() + partitions.size(), 1)));
         Dataset<Row> rows = rowsOf(classification, classification.landed().size(), Action.INSERT, Action.UPDATE);
         try {
             DeltaFiles.Replacement done = DeltaFiles.replaceOnce(rows, classification.counts().written(), path,
-                    shape.partitions(), "t", condition, expected, Map.of("mergeSchema", "true"), txn.get().appId(),
+                    partitions, "t", condition, expected, Map.of("mergeSchema", "true"), txn.get().appId(),
                     txn.get().version());
-            return done != DeltaFiles.Replacement.NOT_COMMITTED;
+            if (done.tableFiles() > 0) {
+                progress.accept("trusted: the " + expected + " older versions looked for in " + done.filesRead()
+                        + " of the table's " + done.tableFiles() + " files");
+            }
+            return done.outcome() != DeltaFiles.Outcome.NOT_COMMITTED;
         } catch (LinkageError e) {
             // Another Delta build: nothing was committed; the MERGE and the append write the batch.
             return false;
         }
+    }
+
+    /**
+     * The target's rows written by one of the batches in {@code batches} (rows of one {@code _batch_seq} each, as the
+     * classification read them beside the older versions): a filter Delta's file skipping applies by each file's
+     * minimum and maximum; true (no filter) when one is unknown.
+     */
+    private static Column writtenBy(List<Row> batches) {
+        if (batches.stream().anyMatch(row -> row.isNullAt(0))) {
+            return lit(true);
+        }
+        return in(List.of(BATCH_SEQ), batches.stream().distinct().toList());
+    }
+
+    /** Of each row, its {@code count} values from {@code from} on, as a row of their own. */
+    private static List<Row> columns(List<Row> rows, int from, int count) {
+        List<Row> picked = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            Object[] values = new Object[count];
+            StructField[] fields = new StructField[count];
+            for (int i = 0; i < count; i++) {
+                values[i] = row.get(from + i);
+                fields[i] = row.schema().fields()[from + i];
+            }
+            picked.add(new GenericRowWithSchema(values, new StructType(fields)));
+        }
+        return picked;
     }
 
     /**
@@ -279,9 +328,14 @@ final class DeltaTableWriter {
      * Whether the target's {@code columns} are one of {@code values} (rows of those columns' values, in order): one
      * {@code struct(columns) IN (literals)}, which Spark evaluates as a hash lookup per row (an OR of one conjunction
      * per value grew past what Spark compiles, and the scan evaluated it interpreted on every row: 13 s of executor
-     * time for a million rows at 239 partitions). The literals are typed values, never SQL text.
+     * time for a million rows at 239 partitions); of one column and no null, a plain {@code column IN (literals)},
+     * which builds no struct per row and which Delta's file skipping applies by each file's minimum and maximum. The
+     * literals are typed values, never SQL text.
      */
     private static Column in(List<String> columns, List<Row> values) {
+        if (columns.size() == 1 && values.stream().noneMatch(row -> row.isNullAt(0))) {
+            return target(columns.get(0)).isin(values.stream().map(row -> literal(row, 0)).toArray());
+        }
         Column[] fields = new Column[columns.size()];
         for (int i = 0; i < columns.size(); i++) {
             fields[i] = target(columns.get(i)).as("p" + i);
@@ -289,11 +343,19 @@ final class DeltaTableWriter {
         Object[] literals = values.stream().map(row -> {
             Column[] literal = new Column[columns.size()];
             for (int i = 0; i < columns.size(); i++) {
-                literal[i] = lit(row.get(i)).cast(row.schema().apply(i).dataType()).as("p" + i);
+                literal[i] = literal(row, i).as("p" + i);
             }
             return struct(literal);
         }).toArray();
         return struct(fields).isin(literals);
+    }
+
+    /**
+     * The value of {@code row}'s field {@code i} as a literal of the field's type: a literal, not a cast of one, for
+     * Delta's file skipping takes only literals.
+     */
+    private static Column literal(Row row, int i) {
+        return new Column(Literal.create(row.get(i), row.schema().apply(i).dataType()));
     }
 
     private static Column target(String name) {

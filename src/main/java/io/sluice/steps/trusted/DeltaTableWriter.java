@@ -200,8 +200,9 @@ final class DeltaTableWriter {
      * Writes the whole batch in one commit ({@link DeltaFiles#replaceOnce}): deletion vectors mark the rows newer
      * versions replace, in files scanned once and not rewritten, and the newer versions and new keys are appended.
      * The rows to mark are looked for in the partitions the classification found them in, and there only in the
-     * files whose statistics allow the batches that wrote them ({@code _batch_seq}, which the classification read
-     * beside each older version): of a partition that hourly runs have written into all day, the files of one hour.
+     * files whose statistics allow one of the batches that wrote them ({@code _batch_seq}, which the classification
+     * read beside each older version; one list for all partitions, as Delta skips files by a column's minimum and
+     * maximum, not by pairs of columns): newer versions of rows a few batches wrote skip the files of the others.
      * Only for a write with a transaction, at most {@value #MAX_LISTED_KEYS} replaced rows (their keys are the
      * condition's literals), no key null, into a table with deletion vectors, and with the Delta build of this jar;
      * false when it committed nothing (one of those does not hold, or the older versions were not all where the
@@ -223,9 +224,8 @@ final class DeltaTableWriter {
         if (values.size() != expected || values.stream().anyMatch(Row::anyNull)) {
             return false;
         }
-        List<Row> where = columns(replaced, keys.size(), partitions.size()).stream().distinct().toList();
         Column condition = in(keys, values)
-                .and(partitions.isEmpty() || where.size() > MAX_PRUNED_PARTITIONS ? lit(true) : in(partitions, where))
+                .and(pruning(columns(replaced, keys.size(), partitions.size()).stream().distinct().toList()))
                 .and(writtenBy(columns(replaced, keys.size() + partitions.size(), 1)));
         Dataset<Row> rows = rowsOf(classification, classification.landed().size(), Action.INSERT, Action.UPDATE);
         try {
@@ -316,12 +316,14 @@ final class DeltaTableWriter {
             return lit(true);
         }
         Column[] old = partitions.stream().map(TableShape::theirPartition).toArray(Column[]::new);
-        List<Row> replaced = classification.of(Action.UPDATE).select(old).distinct()
-                .limit(MAX_PRUNED_PARTITIONS + 1).collectAsList();
-        if (replaced.size() > MAX_PRUNED_PARTITIONS) {
-            return lit(true);
-        }
-        return in(partitions, replaced);
+        return pruning(classification.of(Action.UPDATE).select(old).distinct().limit(MAX_PRUNED_PARTITIONS + 1)
+                .collectAsList());
+    }
+
+    /** The same predicate on the partitions {@code replaced} (distinct rows of their values) holding replaced rows. */
+    private Column pruning(List<Row> replaced) {
+        List<String> partitions = shape.partitions();
+        return partitions.isEmpty() || replaced.size() > MAX_PRUNED_PARTITIONS ? lit(true) : in(partitions, replaced);
     }
 
     /**

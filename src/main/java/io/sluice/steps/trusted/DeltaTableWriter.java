@@ -9,12 +9,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.catalyst.expressions.Literal;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,8 +57,6 @@ final class DeltaTableWriter {
     static final int MAX_PRUNED_PARTITIONS = 2000;
     /** Above this many replaced rows, a MERGE replaces them instead of deletion vectors in the batch's one commit. */
     static final long MAX_LISTED_KEYS = 20_000;
-    /** The lineage column numbering the batch that wrote a row. */
-    private static final String BATCH_SEQ = "_batch_seq";
 
     private final SparkSession spark;
     private final TableShape shape;
@@ -215,18 +209,21 @@ final class DeltaTableWriter {
         }
         List<String> keys = shape.dedupKey();
         List<String> partitions = shape.partitions();
-        List<Column> wanted = new ArrayList<>();
-        keys.forEach(k -> wanted.add(col(quoted(k))));
-        partitions.forEach(p -> wanted.add(TableShape.theirPartition(p)));
-        wanted.add(col(TableShape.THEIRS + BATCH_SEQ));
-        List<Row> replaced = classification.of(Action.UPDATE).select(wanted.toArray(Column[]::new)).collectAsList();
-        List<Row> values = columns(replaced, 0, keys.size());
+        // Each replaced row's key, partition and batch, as a struct each: rows of their own values and types.
+        Column where = partitions.isEmpty() ? lit(null)
+                : struct(partitions.stream().map(TableShape::theirPartition).toArray(Column[]::new));
+        List<Row> replaced = classification.of(Action.UPDATE)
+                .select(struct(keys.stream().map(k -> col(quoted(k))).toArray(Column[]::new)), where,
+                        struct(col(TableShape.THEIRS + TableShape.BATCH_SEQ)))
+                .collectAsList();
+        List<Row> values = replaced.stream().map(row -> row.getStruct(0)).toList();
         if (values.size() != expected || values.stream().anyMatch(Row::anyNull)) {
             return false;
         }
         Column condition = in(keys, values)
-                .and(pruning(columns(replaced, keys.size(), partitions.size()).stream().distinct().toList()))
-                .and(writtenBy(columns(replaced, keys.size() + partitions.size(), 1)));
+                .and(partitions.isEmpty() ? lit(true)
+                        : pruning(replaced.stream().map(row -> row.getStruct(1)).distinct().toList()))
+                .and(writtenBy(replaced.stream().map(row -> row.getStruct(2)).toList()));
         Dataset<Row> rows = rowsOf(classification, classification.landed().size(), Action.INSERT, Action.UPDATE);
         try {
             DeltaFiles.Replacement done = DeltaFiles.replaceOnce(rows, classification.counts().written(), path,
@@ -252,22 +249,7 @@ final class DeltaTableWriter {
         if (batches.stream().anyMatch(row -> row.isNullAt(0))) {
             return lit(true);
         }
-        return in(List.of(BATCH_SEQ), batches.stream().distinct().toList());
-    }
-
-    /** Of each row, its {@code count} values from {@code from} on, as a row of their own. */
-    private static List<Row> columns(List<Row> rows, int from, int count) {
-        List<Row> picked = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-            Object[] values = new Object[count];
-            StructField[] fields = new StructField[count];
-            for (int i = 0; i < count; i++) {
-                values[i] = row.get(from + i);
-                fields[i] = row.schema().fields()[from + i];
-            }
-            picked.add(new GenericRowWithSchema(values, new StructType(fields)));
-        }
-        return picked;
+        return in(List.of(TableShape.BATCH_SEQ), batches.stream().distinct().toList());
     }
 
     /**

@@ -35,8 +35,10 @@ import static org.apache.spark.sql.functions.xxhash64;
  * values: every expression here is built with the Column API, except the profile's own configured expressions.
  */
 final class TableShape {
+    /** The lineage column numbering the batch that wrote a row. */
+    static final String BATCH_SEQ = "_batch_seq";
     /** Lineage carried from stage into the trusted table. */
-    static final List<String> LINEAGE = List.of("_source_file", "_record_index", "_batch_id", "_batch_seq",
+    static final List<String> LINEAGE = List.of("_source_file", "_record_index", "_batch_id", BATCH_SEQ,
             "_ingested_at", "_payload_hash");
     /** Prefix of the table's key columns beside a batch row in the classification. */
     static final String THEIRS = "_t_";

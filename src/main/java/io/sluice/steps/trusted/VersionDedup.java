@@ -60,7 +60,7 @@ import static org.apache.spark.sql.functions.struct;
  */
 final class VersionDedup {
     /** Ingestion order of a stage row: later batch, then file name, then position in the file. */
-    static final List<String> INGESTION_ORDER = List.of("_batch_seq", "_source_file", "_record_index");
+    static final List<String> INGESTION_ORDER = List.of(TableShape.BATCH_SEQ, "_source_file", "_record_index");
 
     private static final String RANK = "_rank";
     private static final String HASH = "_payload_hash";

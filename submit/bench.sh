@@ -25,7 +25,8 @@
 # given writing the files to Parquet, and (5) sluice parse alone of the same files. Then sluice distribute of a
 # further batch into an empty table, into the days365 table, and into the --big-table table; into the last two also
 # with a tenth as many re-sends of the table's own events (7% newer versions that move to another day:
-# submit/bench-resend.py); each of these --repeat times, on a fresh copy of its table, the cases taking turns.
+# submit/bench-resend.py), and that batch with those re-sends into an empty table as well (the same input into tables
+# of 0 and N rows); each of these --repeat times, on a fresh copy of its table, the cases taking turns.
 # Prints wall time, records/s, MB/s, peak RSS, files written and the ratios; also to <work>/results.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,7 +42,7 @@ memory=0
 memory_scale=1
 memory_cases=files,big,gzip
 
-usage() { sed -n '2,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,30s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
@@ -386,11 +387,17 @@ mkdir -p "$work/reports"
 # The incremental cases, each with the lake it starts from (- for none) and the file of re-sends it adds, if any.
 incremental=(distribute-empty)
 declare -A base_of=([distribute-empty]=-) resends_of
+# A batch with re-sends is also distributed into an empty table: the same input into tables of 0 and N rows (the
+# re-sends are then new keys), the incremental ratio as the issue states it, beside the ratio to the batch alone.
+declare -A alone_of
 if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
-  incremental+=(distribute-days365 distribute-days365-resend)
+  incremental+=(distribute-days365 distribute-days365-resend distribute-empty-resend-days365)
   base_of[distribute-days365]=$work/lake-days365
   base_of[distribute-days365-resend]=$work/lake-days365
   resends_of[distribute-days365-resend]=$work/resend-days365.json
+  base_of[distribute-empty-resend-days365]=-
+  resends_of[distribute-empty-resend-days365]=$work/resend-days365.json
+  alone_of[distribute-days365-resend]=distribute-empty-resend-days365
   resend_of "$work/input-days365" "$work/resend-days365.json"
 fi
 if (( big_table > 0 )); then
@@ -407,10 +414,13 @@ if (( big_table > 0 )); then
       || { tail -25 "$logs/build-big.log" >&2; fail "building the $big_table-event table failed"; }
     echo "$index_layout" > "$big.built"
   fi
-  incremental+=(distribute-big distribute-big-resend)
+  incremental+=(distribute-big distribute-big-resend distribute-empty-resend-big)
   base_of[distribute-big]=$big
   base_of[distribute-big-resend]=$big
   resends_of[distribute-big-resend]=$work/resend-big.json
+  base_of[distribute-empty-resend-big]=-
+  resends_of[distribute-empty-resend-big]=$work/resend-big.json
+  alone_of[distribute-big-resend]=distribute-empty-resend-big
   resend_of "$work/input-big" "$work/resend-big.json"
 fi
 # Each case runs --repeat times on a fresh copy of its table, the cases taking turns, so a slow spell of the machine
@@ -477,6 +487,11 @@ results=$work/results.md
   [[ -z ${wall[distribute-big-resend]:-} ]] \
     || row distribute-big-resend "sluice distribute, batch + $resends re-sends of its events into the $big_table-event table" \
       "$(( batch_records + resends ))" "$batch_bytes"
+  for table in days365 big; do
+    [[ -z ${wall[distribute-empty-resend-$table]:-} ]] || row "distribute-empty-resend-$table" \
+      "sluice distribute, batch + the $resends re-sends of the $([[ $table == big ]] && echo "$big_table-event" \
+        || echo "$table") table into an empty table" "$(( batch_records + resends ))" "$batch_bytes"
+  done
   echo
   echo "sluice run / plain Spark baseline, wall time (lower is better; the worst shape is the highest):"
   echo
@@ -505,10 +520,15 @@ results=$work/results.md
       "$(ratio "${wall[parse-bigfile]}" "${wall[parse-days365]}" parse-bigfile parse-days365)"
     echo
   fi
-  echo "Incremental, distribute of the batch / into an empty table, wall time:"
+  echo "Incremental, distribute of the batch / of the batch alone into an empty table, wall time; with re-sends, also" \
+    "/ of the same batch and re-sends into an empty table:"
   echo
   for name in "${incremental[@]:1}"; do
-    echo "- $name: $(ratio "${wall[$name]}" "${wall[distribute-empty]}" "$name" distribute-empty)"
+    [[ $name != distribute-empty-* ]] || continue
+    line="- $name: $(ratio "${wall[$name]}" "${wall[distribute-empty]}" "$name" distribute-empty)"
+    alone=${alone_of[$name]:-}
+    [[ -z $alone ]] || line+="; $(ratio "${wall[$name]}" "${wall[$alone]}" "$name" "$alone") to the same input"
+    echo "$line"
   done
   echo
   echo "Wall time includes JVM and Spark start-up. Files: data files under the output, leaving out _delta_log," \

@@ -10,6 +10,8 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.QueryExecution;
+import org.apache.spark.sql.util.QueryExecutionListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,6 +34,7 @@ class KeyIndexTest {
     private static final SparkSession SPARK = SparkTestSession.get();
     private static final String EVENT = "{\"event_id\":\"%s\",\"timestamp\":\"%s\",\"domain\":\"%s\",\"event_type\":"
             + "\"%s\",\"data\":{\"n\":\"%s\"}}\n";
+    private static final String AUTO_BROADCAST = "spark.sql.autoBroadcastJoinThreshold";
     private static final List<String> VALUES = List.of("o'brien", "x\\y", "a/b", "100%", "k=v", "zürich",
             "__HIVE_DEFAULT_PARTITION__", "plain");
 
@@ -165,6 +169,52 @@ class KeyIndexTest {
         assertEquals(41, rows(sluice).size());
         // Carried through maintain's compaction and the MERGE of a newer version: one row more, none deleted.
         assertEquals("sluice key index; table rows: 41", recordedRows(sluice));
+    }
+
+    /**
+     * A batch is joined to the table's rows of its keys (a few, picked by the broadcast semi-join) by broadcasting
+     * those: the batch's rows are not shuffled by their key hashes for a sort-merge join. Spark's automatic broadcast
+     * is off here, as it is in effect for a large table, whose index Spark estimates far above its threshold (its
+     * adaptive execution then turned the sort-merge join into a broadcast join only after the shuffle was written).
+     */
+    @Test
+    void theBatchMeetsTheTableRowsOfItsKeysWithoutAShuffleOfTheBatch() throws Exception {
+        SluiceCli sluice = new SluiceCli(dir.resolve("lake"));
+        deliver(sluice, "b0.json", batches().get(0));
+        assertEquals(0, sluice.run("run"), sluice.err());
+        List<String> plans = new CopyOnWriteArrayList<>();
+        QueryExecutionListener listener = new QueryExecutionListener() {
+            @Override
+            public void onSuccess(String funcName, QueryExecution qe, long durationNs) {
+                if (funcName.equals("collectAsList")) {
+                    plans.add(qe.executedPlan().toString());
+                }
+            }
+
+            @Override
+            public void onFailure(String funcName, QueryExecution qe, Exception exception) {
+            }
+        };
+        SPARK.listenerManager().register(listener);
+        SPARK.conf().set(AUTO_BROADCAST, "-1");
+        try {
+            sluice.at("2024-06-01T01:00:00Z");
+            deliver(sluice, "b1.json", batches().get(1));
+            assertEquals(0, sluice.run("run"), sluice.err());
+            SPARK.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            SPARK.conf().unset(AUTO_BROADCAST);
+            SPARK.listenerManager().unregister(listener);
+        }
+        assertTrue(sluice.out().contains("10 new, 6 newer versions"), sluice.out());
+        List<String> joins = plans.stream().filter(plan -> plan.contains("LeftOuter") && plan.contains("_t_key_hash"))
+                .toList();
+        assertFalse(joins.isEmpty(), "no query collected the batch joined to the table's rows");
+        for (String plan : joins) {
+            assertFalse(plan.contains("SortMergeJoin") || plan.contains("hashpartitioning(xxhash64("),
+                    "the batch was shuffled by its key hashes: " + plan);
+            assertTrue(plan.contains("LeftOuter, BuildRight"), plan);
+        }
     }
 
     /**

@@ -32,10 +32,16 @@ final class Classifier {
 
     /** Batches of at most this many keys are broadcast to pick the table's candidate rows. */
     static final long BROADCAST_KEYS = 500_000;
+    /**
+     * The table's rows of the keys of a batch of at most this many keys (one per key, each its key hashes, version,
+     * partition and lineage: ~150 bytes) are broadcast to the batch's rows.
+     */
+    static final long BROADCAST_CANDIDATES = 200_000;
 
     private final TableShape shape;
     private final OptionalLong batchKeysAtMost;
     private final LongSupplier batchKeys;
+    private OptionalLong counted = OptionalLong.empty();
 
     /**
      * @param batchKeysAtMost at least as many as the rows of the deduplicated batch, when known (the stage rows it was
@@ -74,7 +80,7 @@ final class Classifier {
         List<String> theirKey = TableShape.KEY_HASH.stream().map(k -> TableShape.THEIRS + k).toList();
         Column[] ourKey = shape.keyHash(deduped);
         Dataset<Row> candidates = keys;
-        if (fitsBroadcast()) {
+        if (atMost(BROADCAST_KEYS)) {
             Column[] wantedKey = new Column[ourKey.length];
             for (int i = 0; i < ourKey.length; i++) {
                 wantedKey[i] = ourKey[i].as("_b_" + i);
@@ -98,7 +104,11 @@ final class Classifier {
         for (String p : scope) {
             on = on.and(deduped.col(quoted(p)).eqNullSafe(candidates.col(TableShape.THEIRS + "p_" + p)));
         }
-        Dataset<Row> joined = deduped.join(candidates, on, "left");
+        // A Delta table's rows of a small batch's keys, one per key, are broadcast: they meet the batch's rows where
+        // they are. Left to Spark, the batch's rows were shuffled by their key hashes for a sort-merge join (the
+        // table's side is estimated from the whole index) before adaptive execution found the candidates small.
+        boolean broadcastCandidates = scope.isEmpty() && atMost(BROADCAST_CANDIDATES);
+        Dataset<Row> joined = deduped.join(broadcastCandidates ? broadcast(candidates) : candidates, on, "left");
         Column version = TableShape.column(shape.version());
         Column theirs = shape.theirVersion();
         Column laterIngested = ingestionOrder("").gt(ingestionOrder(TableShape.THEIRS));
@@ -115,13 +125,18 @@ final class Classifier {
     }
 
     /**
-     * Whether the batch's keys are within {@value #BROADCAST_KEYS}: by the bound when it says so, which spares a Spark
-     * job that deduplicates the batch only to count it (the broadcast's own job then fills the batch's cache, as the
-     * tally's does into no table), else by counting.
+     * Whether the batch's keys are at most {@code limit}: by the bound when it says so, which spares a Spark job that
+     * deduplicates the batch only to count it (the broadcast's own job then fills the batch's cache, as the tally's
+     * does into no table), else by counting, once.
      */
-    private boolean fitsBroadcast() {
-        return batchKeysAtMost.isPresent() && batchKeysAtMost.getAsLong() <= BROADCAST_KEYS
-                || batchKeys.getAsLong() <= BROADCAST_KEYS;
+    private boolean atMost(long limit) {
+        if (batchKeysAtMost.isPresent() && batchKeysAtMost.getAsLong() <= limit) {
+            return true;
+        }
+        if (counted.isEmpty()) {
+            counted = OptionalLong.of(batchKeys.getAsLong());
+        }
+        return counted.getAsLong() <= limit;
     }
 
     private static String quoted(String name) {

@@ -389,7 +389,7 @@ incremental=(distribute-empty)
 declare -A base_of=([distribute-empty]=-) resends_of
 # A batch with re-sends is also distributed into an empty table: the same input into tables of 0 and N rows (the
 # re-sends are then new keys), the incremental ratio as the issue states it, beside the ratio to the batch alone.
-declare -A alone_of
+declare -A empty_of
 if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
   incremental+=(distribute-days365 distribute-days365-resend distribute-empty-resend-days365)
   base_of[distribute-days365]=$work/lake-days365
@@ -397,7 +397,7 @@ if [[ " ${shape_list[*]} " == *" days365 "* ]]; then
   resends_of[distribute-days365-resend]=$work/resend-days365.json
   base_of[distribute-empty-resend-days365]=-
   resends_of[distribute-empty-resend-days365]=$work/resend-days365.json
-  alone_of[distribute-days365-resend]=distribute-empty-resend-days365
+  empty_of[distribute-days365-resend]=distribute-empty-resend-days365
   resend_of "$work/input-days365" "$work/resend-days365.json"
 fi
 if (( big_table > 0 )); then
@@ -420,7 +420,7 @@ if (( big_table > 0 )); then
   resends_of[distribute-big-resend]=$work/resend-big.json
   base_of[distribute-empty-resend-big]=-
   resends_of[distribute-empty-resend-big]=$work/resend-big.json
-  alone_of[distribute-big-resend]=distribute-empty-resend-big
+  empty_of[distribute-big-resend]=distribute-empty-resend-big
   resend_of "$work/input-big" "$work/resend-big.json"
 fi
 # Each case runs --repeat times on a fresh copy of its table, the cases taking turns, so a slow spell of the machine
@@ -526,8 +526,8 @@ results=$work/results.md
   for name in "${incremental[@]:1}"; do
     [[ $name != distribute-empty-* ]] || continue
     line="- $name: $(ratio "${wall[$name]}" "${wall[distribute-empty]}" "$name" distribute-empty)"
-    alone=${alone_of[$name]:-}
-    [[ -z $alone ]] || line+="; $(ratio "${wall[$name]}" "${wall[$alone]}" "$name" "$alone") to the same input"
+    empty=${empty_of[$name]:-}
+    [[ -z $empty ]] || line+="; $(ratio "${wall[$name]}" "${wall[$empty]}" "$name" "$empty") to the same input"
     echo "$line"
   done
   echo

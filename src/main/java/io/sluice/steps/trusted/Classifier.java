@@ -34,7 +34,7 @@ final class Classifier {
     static final long BROADCAST_KEYS = 500_000;
     /**
      * The table's rows of the keys of a batch of at most this many keys (one per key, each its key hashes, version,
-     * partition and lineage: ~150 bytes) are broadcast to the batch's rows.
+     * partition and lineage: ~170 bytes as Spark ships them, ~35 MB at most) are broadcast to the batch's rows.
      */
     static final long BROADCAST_CANDIDATES = 200_000;
 

@@ -487,10 +487,11 @@ results=$work/results.md
   [[ -z ${wall[distribute-big-resend]:-} ]] \
     || row distribute-big-resend "sluice distribute, batch + $resends re-sends of its events into the $big_table-event table" \
       "$(( batch_records + resends ))" "$batch_bytes"
+  declare -A table_label=([days365]=days365 [big]="$big_table-event")
   for table in days365 big; do
     [[ -z ${wall[distribute-empty-resend-$table]:-} ]] || row "distribute-empty-resend-$table" \
-      "sluice distribute, batch + the $resends re-sends of the $([[ $table == big ]] && echo "$big_table-event" \
-        || echo "$table") table into an empty table" "$(( batch_records + resends ))" "$batch_bytes"
+      "sluice distribute, batch + the $resends re-sends of the ${table_label[$table]} table into an empty table" \
+      "$(( batch_records + resends ))" "$batch_bytes"
   done
   echo
   echo "sluice run / plain Spark baseline, wall time (lower is better; the worst shape is the highest):"

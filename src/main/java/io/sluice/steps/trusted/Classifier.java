@@ -41,7 +41,6 @@ final class Classifier {
     private final TableShape shape;
     private final OptionalLong batchKeysAtMost;
     private final LongSupplier batchKeys;
-    private OptionalLong counted = OptionalLong.empty();
 
     /**
      * @param batchKeysAtMost at least as many as the rows of the deduplicated batch, when known (the stage rows it was
@@ -80,7 +79,8 @@ final class Classifier {
         List<String> theirKey = TableShape.KEY_HASH.stream().map(k -> TableShape.THEIRS + k).toList();
         Column[] ourKey = shape.keyHash(deduped);
         Dataset<Row> candidates = keys;
-        if (atMost(BROADCAST_KEYS)) {
+        long keysAtMost = keysAtMost();
+        if (keysAtMost <= BROADCAST_KEYS) {
             Column[] wantedKey = new Column[ourKey.length];
             for (int i = 0; i < ourKey.length; i++) {
                 wantedKey[i] = ourKey[i].as("_b_" + i);
@@ -107,7 +107,7 @@ final class Classifier {
         // A Delta table's rows of a small batch's keys, one per key, are broadcast: they meet the batch's rows where
         // they are. Left to Spark, the batch's rows were shuffled by their key hashes for a sort-merge join (the
         // table's side is estimated from the whole index) before adaptive execution found the candidates small.
-        boolean broadcastCandidates = scope.isEmpty() && atMost(BROADCAST_CANDIDATES);
+        boolean broadcastCandidates = scope.isEmpty() && keysAtMost <= BROADCAST_CANDIDATES;
         Dataset<Row> joined = deduped.join(broadcastCandidates ? broadcast(candidates) : candidates, on, "left");
         Column version = TableShape.column(shape.version());
         Column theirs = shape.theirVersion();
@@ -125,18 +125,13 @@ final class Classifier {
     }
 
     /**
-     * Whether the batch's keys are at most {@code limit}: by the bound when it says so, which spares a Spark job that
-     * deduplicates the batch only to count it (the broadcast's own job then fills the batch's cache, as the tally's
-     * does into no table), else by counting, once.
+     * At least as many as the batch's keys: the bound when it is within {@value #BROADCAST_KEYS}, which spares a Spark
+     * job that deduplicates the batch only to count it (the broadcast's own job then fills the batch's cache, as the
+     * tally's does into no table), else the count.
      */
-    private boolean atMost(long limit) {
-        if (batchKeysAtMost.isPresent() && batchKeysAtMost.getAsLong() <= limit) {
-            return true;
-        }
-        if (counted.isEmpty()) {
-            counted = OptionalLong.of(batchKeys.getAsLong());
-        }
-        return counted.getAsLong() <= limit;
+    private long keysAtMost() {
+        return batchKeysAtMost.isPresent() && batchKeysAtMost.getAsLong() <= BROADCAST_KEYS
+                ? batchKeysAtMost.getAsLong() : batchKeys.getAsLong();
     }
 
     private static String quoted(String name) {

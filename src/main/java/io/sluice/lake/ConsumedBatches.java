@@ -1,5 +1,11 @@
 package io.sluice.lake;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.storage.Storage;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -9,32 +15,59 @@ import org.apache.spark.sql.types.DataTypes;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** The stage batches a trusted table has consumed: a small Delta table written in the same idempotent way. */
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The stage batches a trusted table has consumed: a small Delta table (the ledger), written in the same idempotent
+ * way, and a summary of its batches as of one of its commits. The ledger gains a row per batch and a file per run;
+ * reading it means reconstructing its state and opening each file (five Spark jobs), every run.
+ * The summary answers instead while the ledger's newest commit is still the one it names: that commit's file holds
+ * the transaction id the summary recorded and no later commit's file exists. Any other commit to the ledger
+ * ({@code maintain}'s compaction, a row deleted by hand, the ledger made again at its path), a summary not written
+ * after a recording (a run killed in between) or a summary that does not parse leaves the ledger to be read as a
+ * table; the next recording writes the summary again.
+ */
 public final class ConsumedBatches {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern COMMIT_FILE = Pattern.compile("(\\d{20})\\.json");
+    /** More batches than years of runs every minute: a summary claiming more is not this class's. */
+    private static final long MOST_SEQS = 100_000_000L;
+
     private final SparkSession spark;
+    private final Storage storage;
     private final String path;
+    private final String summary;
+    /** What {@link #seqs} found, with what {@link #record} added since; null before {@link #seqs}. */
+    private Set<Long> known;
 
-    public ConsumedBatches(SparkSession spark, String path) {
-        this.spark = spark;
-        this.path = path;
+    /** The ledger of {@code table}, the trusted table at {@code lake}'s {@link LakeLayout#trustedTable}. */
+    public ConsumedBatches(SparkSession spark, LakeLayout lake, String table) {
+        this.spark = requireNonNull(spark, "spark is null");
+        this.storage = lake.storage();
+        this.path = lake.consumedBatches(table);
+        this.summary = lake.consumedBatchesSummary(table);
     }
 
+    /** The batches consumed: from the summary when it is current, else from the ledger. */
     public Set<Long> seqs() {
-        Set<Long> seqs = new TreeSet<>();
-        if (DeltaWrites.exists(spark, path)) {
-            // A row per batch recorded (a few bytes each, a few thousand a year): collected as they are, the set
-            // drops a batch recorded twice without the shuffle a distinct would add.
-            spark.read().format("delta").load(path).select("batch_seq").collectAsList()
-                    .forEach(row -> seqs.add(row.getLong(0)));
-        }
-        return seqs;
+        Set<Long> seqs = summarized().orElseGet(this::ledgerSeqs);
+        known = new TreeSet<>(seqs);
+        return Collections.unmodifiableSet(seqs);
     }
 
-    /** Records {@code seqs} as consumed; once per ({@code appId}, {@code version}). */
+    /**
+     * Records {@code seqs} as consumed; once per ({@code appId}, {@code version}). After {@link #seqs}, writes the
+     * summary when the ledger's newest commit is this recording.
+     */
     public void record(List<Long> seqs, String appId, long version, Instant at) {
         List<Row> rows = new ArrayList<>();
         for (long seq : seqs) {
@@ -43,6 +76,154 @@ public final class ConsumedBatches {
         var schema = DataTypes.createStructType(List.of(
                 DataTypes.createStructField("batch_seq", DataType.fromDDL("bigint"), false),
                 DataTypes.createStructField("consumed_at", DataType.fromDDL("timestamp"), false)));
-        DeltaWrites.appendOnce(spark.createDataFrame(rows, schema), path, List.of(), appId, version);
+        // One file a run: the rows are a few, and the local rows would otherwise be split by the session's cores.
+        DeltaWrites.appendOnce(spark.createDataFrame(rows, schema).coalesce(1), path, List.of(), appId, version);
+        if (known != null) {
+            known.addAll(seqs);
+            summarize(appId, version);
+        }
+    }
+
+    private Set<Long> ledgerSeqs() {
+        Set<Long> seqs = new TreeSet<>();
+        if (DeltaWrites.exists(spark, path)) {
+            // A row per batch recorded: collected as they are, the set drops a batch recorded twice without the
+            // shuffle a distinct would add.
+            spark.read().format("delta").load(path).select("batch_seq").collectAsList()
+                    .forEach(row -> seqs.add(row.getLong(0)));
+        }
+        return seqs;
+    }
+
+    /** The summary's batches when it names the ledger's newest commit. */
+    private Optional<Set<Long>> summarized() {
+        if (!DeltaFiles.applies()) {
+            // Databricks' Delta Lake may keep commits elsewhere than the log's numbered files.
+            return Optional.empty();
+        }
+        Optional<JsonNode> read = storage.read(summary).flatMap(ConsumedBatches::parse);
+        if (read.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode node = read.get();
+        JsonNode ledgerVersion = node.path("ledgerVersion");
+        JsonNode txnId = node.path("txnId");
+        JsonNode ranges = node.path("seqs");
+        if (!ledgerVersion.canConvertToLong() || !txnId.isTextual() || !ranges.isArray()) {
+            return Optional.empty();
+        }
+        long version = ledgerVersion.asLong();
+        if (!commit(version).map(Commit::txnId).equals(Optional.of(txnId.asText()))
+                || storage.exists(commitFile(version + 1))) {
+            return Optional.empty();
+        }
+        Set<Long> seqs = new TreeSet<>();
+        long count = 0;
+        for (JsonNode range : ranges) {
+            if (!range.isArray() || range.size() != 2 || !range.get(0).canConvertToLong()
+                    || !range.get(1).canConvertToLong()) {
+                return Optional.empty();
+            }
+            long from = range.get(0).asLong();
+            long to = range.get(1).asLong();
+            count += to - from + 1;
+            if (to < from || count > MOST_SEQS) {
+                return Optional.empty();
+            }
+            for (long seq = from; seq <= to; seq++) {
+                seqs.add(seq);
+            }
+        }
+        return Optional.of(seqs);
+    }
+
+    /** Writes the summary of {@link #known} when the ledger's newest commit recorded ({@code appId}, {@code version}). */
+    private void summarize(String appId, long version) {
+        if (!DeltaFiles.applies()) {
+            return;
+        }
+        OptionalLong newest = storage.listNames(storage.resolve(path, "_delta_log")).stream()
+                .map(COMMIT_FILE::matcher).filter(Matcher::matches)
+                .mapToLong(match -> Long.parseLong(match.group(1))).max();
+        if (newest.isEmpty()) {
+            return;
+        }
+        Optional<Commit> commit = commit(newest.getAsLong());
+        if (commit.isEmpty() || !commit.get().recorded(appId, version)) {
+            // Recorded before (the ledger read already held these batches), or another commit came after it.
+            return;
+        }
+        ObjectNode node = JSON.createObjectNode();
+        node.put("ledgerVersion", newest.getAsLong());
+        node.put("txnId", commit.get().txnId());
+        ArrayNode ranges = node.putArray("seqs");
+        long from = -1;
+        long to = -1;
+        for (long seq : known) {
+            if (from >= 0 && seq == to + 1) {
+                to = seq;
+                continue;
+            }
+            if (from >= 0) {
+                ranges.addArray().add(from).add(to);
+            }
+            from = seq;
+            to = seq;
+        }
+        if (from >= 0) {
+            ranges.addArray().add(from).add(to);
+        }
+        storage.write(summary, node.toString());
+    }
+
+    /**
+     * A commit of the ledger, as its file says.
+     *
+     * @param txnId the transaction id in its {@code commitInfo}
+     * @param transactions its {@code txn} actions
+     */
+    private record Commit(String txnId, List<JsonNode> transactions) {
+        boolean recorded(String appId, long version) {
+            return transactions.stream().anyMatch(txn -> appId.equals(txn.path("appId").asText(null))
+                    && txn.path("version").canConvertToLong() && txn.path("version").asLong() == version);
+        }
+    }
+
+    private Optional<Commit> commit(long version) {
+        Optional<String> text = storage.read(commitFile(version));
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        String txnId = null;
+        List<JsonNode> transactions = new ArrayList<>();
+        for (String line : text.get().split("\n")) {
+            Optional<JsonNode> action = parse(line);
+            if (action.isEmpty()) {
+                continue;
+            }
+            JsonNode info = action.get().path("commitInfo").path("txnId");
+            if (info.isTextual()) {
+                txnId = info.asText();
+            }
+            if (action.get().path("txn").isObject()) {
+                transactions.add(action.get().get("txn"));
+            }
+        }
+        return txnId == null ? Optional.empty() : Optional.of(new Commit(txnId, transactions));
+    }
+
+    private String commitFile(long version) {
+        return storage.resolve(path, "_delta_log/" + String.format("%020d", version) + ".json");
+    }
+
+    private static Optional<JsonNode> parse(String text) {
+        if (text.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readTree(text));
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -45,6 +45,11 @@ public record LakeLayout(Zones zones, Storage storage) {
         return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/consumed");
     }
 
+    /** The batches of {@link #consumedBatches} as of one of its commits ({@link ConsumedBatches}). */
+    public String consumedBatchesSummary(String dataset) {
+        return storage.resolve(zones.trusted(), "_sluice/" + dataset + "/consumed-summary.json");
+    }
+
     /** The trusted table's key index (distribute's classification reads it instead of the table). */
     public String keyIndex(String table) {
         return storage.resolve(zones.trusted(), "_sluice/" + table + "/key-index");

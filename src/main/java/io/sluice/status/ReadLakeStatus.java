@@ -81,7 +81,7 @@ public final class ReadLakeStatus {
         Instant now = clock.instant();
         Pending pending = pending(now);
         List<BatchManifest> manifests = new BatchManifests(lake.storage(), lake.zones().stage(), dataset).all();
-        Set<Long> consumed = new ConsumedBatches(spark, lake.consumedBatches(dataset)).seqs();
+        Set<Long> consumed = new ConsumedBatches(spark, lake, dataset).seqs();
         List<BatchManifest> recentManifests = manifests.subList(Math.max(0, manifests.size() - recent),
                 manifests.size());
         long firstSeq = recentManifests.isEmpty() ? 0 : recentManifests.get(0).seq();

@@ -112,7 +112,7 @@ public final class DistributeStage {
         try (ZoneLock lock = ZoneLock.acquire(lake.storage(), lake.distributeLock(table), step,
                 Duration.ofHours(6), clock)) {
             BatchManifests manifests = new BatchManifests(lake.storage(), lake.zones().stage(), dataset);
-            ConsumedBatches consumed = new ConsumedBatches(spark, lake.consumedBatches(table));
+            ConsumedBatches consumed = new ConsumedBatches(spark, lake, table);
             Set<Long> done = consumed.seqs();
             List<BatchManifest> all = manifests.all();
             List<BatchManifest> todo = all.stream()

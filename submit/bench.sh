@@ -405,8 +405,9 @@ if (( big_table > 0 )); then
   # The input the table is built from, again when another size replaced it: its re-sends are sampled from it.
   generate "$work/input-big" "$big_table" 77 --days 365
   # A table built before distribute kept a key index, or kept it in another layout, would have it built again by the
-  # first measured batch: the marker names the layout the table was built with.
-  index_layout="key index: key hashes, INT64 versions"
+  # first measured batch, and one built before the consumed-batches summary would have every measured batch read the
+  # ledger: the marker names what the table was built with.
+  index_layout="key index: key hashes, INT64 versions; consumed-batches summary"
   if [[ ! -f $big.built || "$(cat "$big.built")" != "$index_layout" ]]; then
     fresh_lake "$big" "$work/input-big"
     # shellcheck disable=SC2046

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.storage.Storage;
+import io.sluice.storage.StorageException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -173,7 +174,11 @@ public final class ConsumedBatches {
         if (from >= 0) {
             ranges.addArray().add(from).add(to);
         }
-        storage.write(summary, node.toString());
+        try {
+            storage.write(summary, node.toString());
+        } catch (StorageException e) {
+            // The recording stands; the summary left behind names an earlier commit, so the next read asks the ledger.
+        }
     }
 
     /**

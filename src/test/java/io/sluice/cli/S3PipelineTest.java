@@ -1,9 +1,14 @@
 package io.sluice.cli;
 
 import io.sluice.S3Server;
+import io.sluice.SparkJobs;
 import io.sluice.SparkTestSession;
+import io.sluice.config.Zones;
 import io.sluice.lake.Checkpoints;
+import io.sluice.lake.ConsumedBatches;
+import io.sluice.lake.LakeLayout;
 import io.sluice.storage.S3Storage;
+import io.sluice.storage.Storages;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,6 +26,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -107,7 +114,7 @@ class S3PipelineTest {
      * vector, recorded as a MERGE.
      */
     @Test
-    void aNewerVersionReplacesItsRowOnS3InTheBatchsOneCommit() {
+    void aNewerVersionReplacesItsRowOnS3InTheBatchsOneCommit() throws Exception {
         String e1 = "{\"event_id\":\"e1\",\"timestamp\":\"2024-03-01T10:00:00Z\",\"domain\":\"a\","
                 + "\"event_type\":\"b\",\"data\":{\"v\":1}}\n";
         deliver("b1.json", e1 + e1.replace("e1", "e2"));
@@ -128,6 +135,14 @@ class S3PipelineTest {
         java.util.Map<String, String> metrics = last.getJavaMap(2);
         assertEquals(List.of("1", "1", "1"), List.of(metrics.get("numTargetRowsUpdated"),
                 metrics.get("numTargetRowsInserted"), metrics.get("numTargetDeletionVectorsAdded")), metrics.toString());
+
+        // The consumed batches, summarized on S3 as of the ledger's newest commit, answer without a Spark job.
+        LakeLayout lake = new LakeLayout(new Zones(zone("landing"), zone("stage"), zone("trusted"),
+                zone("quarantine"), zone("gold")), Storages.open(SPARK.sessionState().newHadoopConf(), point -> { }));
+        AtomicReference<Set<Long>> consumed = new AtomicReference<>();
+        assertEquals(0, SparkJobs.startedDuring(SPARK, () -> consumed.set(
+                new ConsumedBatches(SPARK, lake, "events").seqs())));
+        assertEquals(Set.of(1L, 2L), consumed.get());
     }
 
     @Test

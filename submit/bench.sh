@@ -407,13 +407,13 @@ if (( big_table > 0 )); then
   # A table built before distribute kept a key index, or kept it in another layout, would have it built again by the
   # first measured batch, and one built before the consumed-batches summary would have every measured batch read the
   # ledger: the marker names what the table was built with.
-  index_layout="key index: key hashes, INT64 versions; consumed-batches summary"
-  if [[ ! -f $big.built || "$(cat "$big.built")" != "$index_layout" ]]; then
+  built_with="key index: key hashes, INT64 versions; consumed-batches summary"
+  if [[ ! -f $big.built || "$(cat "$big.built")" != "$built_with" ]]; then
     fresh_lake "$big" "$work/input-big"
     # shellcheck disable=SC2046
     submit/local.sh run $(lake_options "$big") > "$logs/build-big.log" 2>&1 \
       || { tail -25 "$logs/build-big.log" >&2; fail "building the $big_table-event table failed"; }
-    echo "$index_layout" > "$big.built"
+    echo "$built_with" > "$big.built"
   fi
   incremental+=(distribute-big distribute-big-resend distribute-empty-resend-big)
   base_of[distribute-big]=$big

@@ -19,11 +19,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
@@ -31,15 +28,14 @@ import static java.util.Objects.requireNonNull;
  * The stage batches a trusted table has consumed: a small Delta table (the ledger), written in the same idempotent
  * way, and a summary of its batches as of one of its commits. The ledger gains a row per batch and a file per run;
  * reading it means reconstructing its state and opening each file (five Spark jobs), every run.
- * The summary answers instead while the ledger's newest commit is still the one it names: that commit's file holds
- * the transaction id the summary recorded and no later commit's file exists. Any other commit to the ledger
+ * The summary answers instead while the ledger's newest commit is still the one it names, by its version and Delta's
+ * transaction id (the log's listing and that commit's entry, read through Delta's log). Any other commit to the ledger
  * ({@code maintain}'s compaction, a row deleted by hand, the ledger made again at its path), a summary not written
  * after a recording (a run killed in between) or a summary that does not parse leaves the ledger to be read as a
  * table; the next recording writes the summary again.
  */
 public final class ConsumedBatches {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern COMMIT_FILE = Pattern.compile("(\\d{20})\\.json");
     /** More batches than years of runs every minute: a summary claiming more is not this class's. */
     private static final long MOST_SEQS = 100_000_000L;
 
@@ -99,7 +95,7 @@ public final class ConsumedBatches {
     /** The summary's batches when it names the ledger's newest commit. */
     private Optional<Set<Long>> summarized() {
         if (!DeltaFiles.applies()) {
-            // Databricks' Delta Lake may keep commits elsewhere than the log's numbered files.
+            // Databricks' Delta Lake is its own build: its ledger is read as a table.
             return Optional.empty();
         }
         Optional<JsonNode> read = storage.read(summary).flatMap(ConsumedBatches::parse);
@@ -113,9 +109,9 @@ public final class ConsumedBatches {
         if (!ledgerVersion.canConvertToLong() || !txnId.isTextual() || !ranges.isArray()) {
             return Optional.empty();
         }
-        long version = ledgerVersion.asLong();
-        if (!commit(version).map(Commit::txnId).equals(Optional.of(txnId.asText()))
-                || storage.exists(commitFile(version + 1))) {
+        Optional<DeltaMetadata.Commit> newest = DeltaMetadata.read(spark, path).map(DeltaMetadata::latestCommit);
+        if (newest.isEmpty() || newest.get().version() != ledgerVersion.asLong()
+                || !newest.get().txnId().equals(Optional.of(txnId.asText()))) {
             return Optional.empty();
         }
         Set<Long> seqs = new TreeSet<>();
@@ -143,20 +139,15 @@ public final class ConsumedBatches {
         if (!DeltaFiles.applies()) {
             return;
         }
-        OptionalLong newest = storage.listNames(storage.resolve(path, "_delta_log")).stream()
-                .map(COMMIT_FILE::matcher).filter(Matcher::matches)
-                .mapToLong(match -> Long.parseLong(match.group(1))).max();
-        if (newest.isEmpty()) {
-            return;
-        }
-        Optional<Commit> commit = commit(newest.getAsLong());
-        if (commit.isEmpty() || !commit.get().recorded(appId, version)) {
+        Optional<DeltaMetadata.Commit> newest = DeltaMetadata.read(spark, path).map(DeltaMetadata::latestCommit);
+        if (newest.isEmpty() || newest.get().txnId().isEmpty()
+                || !Long.valueOf(version).equals(newest.get().txns().get(appId))) {
             // Recorded before (the ledger read already held these batches), or another commit came after it.
             return;
         }
         ObjectNode node = JSON.createObjectNode();
-        node.put("ledgerVersion", newest.getAsLong());
-        node.put("txnId", commit.get().txnId());
+        node.put("ledgerVersion", newest.get().version());
+        node.put("txnId", newest.get().txnId().get());
         ArrayNode ranges = node.putArray("seqs");
         long from = -1;
         long to = -1;
@@ -179,46 +170,6 @@ public final class ConsumedBatches {
         } catch (StorageException e) {
             // The recording stands; the summary left behind names an earlier commit, so the next read asks the ledger.
         }
-    }
-
-    /**
-     * A commit of the ledger, as its file says.
-     *
-     * @param txnId the transaction id in its {@code commitInfo}
-     * @param transactions its {@code txn} actions
-     */
-    private record Commit(String txnId, List<JsonNode> transactions) {
-        boolean recorded(String appId, long version) {
-            return transactions.stream().anyMatch(txn -> appId.equals(txn.path("appId").asText(null))
-                    && txn.path("version").canConvertToLong() && txn.path("version").asLong() == version);
-        }
-    }
-
-    private Optional<Commit> commit(long version) {
-        Optional<String> text = storage.read(commitFile(version));
-        if (text.isEmpty()) {
-            return Optional.empty();
-        }
-        String txnId = null;
-        List<JsonNode> transactions = new ArrayList<>();
-        for (String line : text.get().split("\n")) {
-            Optional<JsonNode> action = parse(line);
-            if (action.isEmpty()) {
-                continue;
-            }
-            JsonNode info = action.get().path("commitInfo").path("txnId");
-            if (info.isTextual()) {
-                txnId = info.asText();
-            }
-            if (action.get().path("txn").isObject()) {
-                transactions.add(action.get().get("txn"));
-            }
-        }
-        return txnId == null ? Optional.empty() : Optional.of(new Commit(txnId, transactions));
-    }
-
-    private String commitFile(long version) {
-        return storage.resolve(path, "_delta_log/" + String.format("%020d", version) + ".json");
     }
 
     private static Optional<JsonNode> parse(String text) {

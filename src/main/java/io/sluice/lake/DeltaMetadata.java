@@ -103,9 +103,11 @@ public final class DeltaMetadata {
      * @param dataChange whether it added or removed rows: a file action marked {@code dataChange} (a compaction's
      *                   are not)
      * @param userMetadata what its writer recorded with it; empty when nothing
+     * @param txnId the id Delta gave the transaction that made it; empty when its log entry has none
      */
     public record Commit(long version, Instant at, String operation, Map<String, Long> txns,
-                         Map<String, String> metrics, boolean dataChange, Optional<String> userMetadata) {
+                         Map<String, String> metrics, boolean dataChange, Optional<String> userMetadata,
+                         Optional<String> txnId) {
         /** Delta's operation metric {@code name} of the commit; empty when the commit has none (or not a number). */
         public OptionalLong metric(String name) {
             String value = metrics.get(name);
@@ -134,6 +136,7 @@ public final class DeltaMetadata {
             Map<String, String> metrics = Map.of();
             boolean dataChange = false;
             Optional<String> userMetadata = Optional.empty();
+            Optional<String> txnId = Optional.empty();
             for (Action action : JavaConverters.seqAsJavaList(change._2())) {
                 if (action instanceof CommitInfo info) {
                     at = Instant.ofEpochMilli(info.timestamp().getTime());
@@ -144,13 +147,16 @@ public final class DeltaMetadata {
                     if (info.userMetadata().isDefined()) {
                         userMetadata = Optional.of(info.userMetadata().get());
                     }
+                    if (info.txnId().isDefined()) {
+                        txnId = Optional.of(info.txnId().get());
+                    }
                 } else if (action instanceof SetTransaction txn) {
                     txns.put(txn.appId(), txn.version());
                 } else if (action instanceof FileAction file && file.dataChange()) {
                     dataChange = true;
                 }
             }
-            commits.add(new Commit(version, at, operation, txns, metrics, dataChange, userMetadata));
+            commits.add(new Commit(version, at, operation, txns, metrics, dataChange, userMetadata, txnId));
         }
         return commits;
     }
@@ -159,6 +165,6 @@ public final class DeltaMetadata {
     public Commit latestCommit() {
         List<Commit> commits = commitsFrom(version());
         return commits.isEmpty() ? new Commit(version(), Instant.ofEpochMilli(snapshot.timestamp()), "", Map.of(),
-                Map.of(), true, Optional.empty()) : commits.get(commits.size() - 1);
+                Map.of(), true, Optional.empty(), Optional.empty()) : commits.get(commits.size() - 1);
     }
 }

@@ -1,5 +1,9 @@
 package io.sluice.lake;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.storage.HadoopStorage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -29,6 +33,13 @@ import static java.util.Objects.requireNonNull;
  * an earlier run) leaves every batch to the ordinary read.
  */
 public final class CommittedBatches {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Above this many batches, {@link #logged} leaves the counts to the ledger of ingested files. */
+    static final int MAX_LOGGED_BATCHES = 100;
+    /** Commits of the stage table {@link #logged} reads per batch asked for, and besides them. */
+    private static final int COMMITS_PER_BATCH = 2;
+    private static final int COMMITS_BESIDES = 8;
+
     private final Map<String, Map<Long, Batch>> tables = new HashMap<>();
 
     /**
@@ -78,6 +89,85 @@ public final class CommittedBatches {
     public synchronized Optional<ParsedCounts> counts(String table, Collection<Long> seqs) {
         return batches(table, seqs).map(list -> new ParsedCounts(OptionalLong.of(list.stream()
                 .mapToLong(Batch::records).sum()), list.stream().mapToLong(Batch::quarantined).sum()));
+    }
+
+    /**
+     * What a stage batch's commit records of itself (Delta's {@code commitInfo.userMetadata}, which {@code DESCRIBE
+     * HISTORY} shows): the batch, the rows the commit adds and the batch's records that go to quarantine, as JSON.
+     */
+    public static String userMetadata(long seq, long records, long quarantined) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("sluiceBatch", seq);
+        node.put("stageRows", records);
+        node.put("quarantined", quarantined);
+        return node.toString();
+    }
+
+    /**
+     * What parse counted of batches {@code seqs} of the stage table at {@code table}, as their commits record it
+     * ({@link #userMetadata}): for a {@code distribute} that did not commit them itself, read from the log's newest
+     * commits ({@value #COMMITS_PER_BATCH} a batch and {@value #COMMITS_BESIDES} more) with no Spark job, instead of
+     * the ledger of ingested files — a Delta table whose state and files a read reconstructs and scans. Empty when one
+     * batch's commit is not among those commits (committed long before, or by an older release, or by a source that
+     * records nothing), records nothing of this form or another batch, when there are more than
+     * {@value #MAX_LOGGED_BATCHES} batches, or on Databricks (whose Delta Lake is its own build): the ledger answers
+     * then.
+     *
+     * @param appId the transaction app id of the stage commits
+     */
+    public static Optional<ParsedCounts> logged(SparkSession spark, String table, String appId,
+                                                Collection<Long> seqs) {
+        if (seqs.isEmpty() || seqs.size() > MAX_LOGGED_BATCHES || !DeltaFiles.applies()) {
+            return Optional.empty();
+        }
+        try {
+            return logged(DeltaMetadata.read(spark, table), appId, seqs);
+        } catch (LinkageError e) {
+            // Another Delta build's classes: the ledger answers.
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<ParsedCounts> logged(Optional<DeltaMetadata> log, String appId, Collection<Long> seqs) {
+        if (log.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<Long, long[]> found = new HashMap<>();
+        long from = log.get().version() - ((long) COMMITS_PER_BATCH * seqs.size() + COMMITS_BESIDES) + 1;
+        for (DeltaMetadata.Commit commit : log.get().commitsFrom(from)) {
+            Long seq = commit.txns().get(appId);
+            if (seq != null && seqs.contains(seq) && commit.userMetadata().isPresent()) {
+                counts(commit.userMetadata().get(), seq).ifPresent(counts -> found.put(seq, counts));
+            }
+        }
+        if (!found.keySet().containsAll(seqs)) {
+            return Optional.empty();
+        }
+        long records = found.values().stream().mapToLong(counts -> counts[0]).sum();
+        long quarantined = found.values().stream().mapToLong(counts -> counts[1]).sum();
+        return Optional.of(new ParsedCounts(OptionalLong.of(records), quarantined));
+    }
+
+    /** The rows and quarantined records {@code userMetadata} records of batch {@code seq}; empty if not of that form. */
+    private static Optional<long[]> counts(String userMetadata, long seq) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(userMetadata);
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
+        JsonNode batch = node.path("sluiceBatch");
+        JsonNode records = node.path("stageRows");
+        JsonNode quarantined = node.path("quarantined");
+        if (!count(batch) || batch.asLong() != seq || !count(records) || !count(quarantined)) {
+            return Optional.empty();
+        }
+        return Optional.of(new long[]{records.asLong(), quarantined.asLong()});
+    }
+
+    /** Whether {@code node} is a whole number of 0 or more that fits a long. */
+    private static boolean count(JsonNode node) {
+        return node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0;
     }
 
     /**

@@ -110,13 +110,14 @@ public final class DeltaFiles {
      * commit. Does nothing when a commit with {@code appId} reached {@code version} before.
      *
      * @param schema the table's columns as the files hold them, partition columns included
+     * @param userMetadata recorded in the commit (Delta's {@code commitInfo.userMetadata}); null for none
      * @return the commit made; empty when that earlier commit made it
      * @throws NeedsDeltaWriter when the table needs Delta's writer; nothing was committed
      * @throws IllegalStateException when the table's partitions or the type of one of its columns do not match
      */
     public static Optional<Commit> appendOnce(SparkSession spark, String table, List<DataFile> files,
                                      Map<String, String> partitionValues, Map<String, Object> constants,
-                                     StructType schema, String appId, long version) {
+                                     StructType schema, String appId, long version, String userMetadata) {
         DeltaLog log = DeltaLog.forTable(spark, HadoopStorage.path(table));
         OptimisticTransaction txn = log.startTransaction();
         List<String> partitions = new ArrayList<>(partitionValues.keySet());
@@ -177,7 +178,7 @@ public final class DeltaFiles {
         actions.add(txn(appId, version, now));
         long committed = txn.commit(JavaConverters.asScalaBuffer(actions).toSeq(), new DeltaOperations.Write(
                 SaveMode.Append, Option.apply(JavaConverters.asScalaBuffer(partitions).toSeq()), Option.empty(),
-                Option.empty()));
+                Option.apply(userMetadata)));
         return Optional.of(new Commit(committed, txn.metadata().id(), added));
     }
 

@@ -186,11 +186,14 @@ public final class DistributeStage {
 
     /**
      * What {@code parse} counted of batches {@code seqs}: from their commits when this command committed them all, else
-     * from the ledger of ingested files — whose records bound the batches' stage rows only when every batch is in it
-     * (a redelivered file's records are counted there but not staged, which keeps the figure a bound).
+     * as their commits in the stage table's log record it ({@link CommittedBatches#logged}), else from the ledger of
+     * ingested files — whose records bound the batches' stage rows only when every batch is in it (a redelivered
+     * file's records are counted there but not staged, which keeps the figure a bound).
      */
     private CommittedBatches.ParsedCounts parsedCounts(List<Long> seqs) {
-        Optional<CommittedBatches.ParsedCounts> known = committedBatches.counts(lake.stageTable(dataset), seqs);
+        String stage = lake.stageTable(dataset);
+        Optional<CommittedBatches.ParsedCounts> known = committedBatches.counts(stage, seqs)
+                .or(() -> CommittedBatches.logged(spark, stage, LakeLayout.txnAppId(ParseLanding.STEP, dataset), seqs));
         if (known.isPresent()) {
             return known.get();
         }

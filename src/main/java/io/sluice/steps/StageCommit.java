@@ -111,11 +111,14 @@ final class StageCommit {
         Dataset<Row> stageRows = new StageRows(spark, typer)
                 .toStage(usable.filter(col("_error").isNull()), StageRows.lineage(manifest, ingestedAt, List.of()));
         String appId = LakeLayout.txnAppId(ParseLanding.STEP, dataset);
+        // The commit says what it adds and what went to quarantine: a distribute of another command reads the counts
+        // from the stage table's log.
+        String counted = CommittedBatches.userMetadata(manifest.seq(), valid, bad);
         boolean committed = false;
         Optional<DeltaFiles.Commit> filesCommitted = Optional.empty();
         if (written != null && redelivered.isEmpty()) {
             try {
-                filesCommitted = written.commitOnce(spark, stageRows, manifest, appId);
+                filesCommitted = written.commitOnce(spark, stageRows, manifest, appId, counted);
                 committed = true;
             } catch (LinkageError | DeltaFiles.NeedsDeltaWriter e) {
                 // A Delta Lake other than the one this jar was built with, or a table of features only Delta's writer
@@ -125,7 +128,8 @@ final class StageCommit {
             }
         }
         if (!committed) {
-            DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS, appId, manifest.seq());
+            DeltaWrites.appendOnce(stageRows, lake.stageTable(dataset), STAGE_PARTITIONS, appId, manifest.seq(),
+                    counted);
         }
         long records = valid;
         long quarantined = bad;

@@ -148,10 +148,11 @@ final class StageFiles implements AutoCloseable {
      * sequence number; nothing if that commit happened before. {@code stageRows} are the rows the table gets
      * (their columns, not their data, are used): the same commit creates the table or adds the columns it lacks.
      *
+     * @param userMetadata recorded in the commit ({@link io.sluice.lake.CommittedBatches#userMetadata})
      * @return the commit; empty when it happened before
      */
     Optional<DeltaFiles.Commit> commitOnce(SparkSession spark, Dataset<Row> stageRows, BatchManifest manifest,
-                                           String appId) {
+                                           String appId, String userMetadata) {
         Configuration conf = spark.sessionState().newHadoopConf();
         List<DeltaFiles.DataFile> files = new ArrayList<>();
         if (corrected) {
@@ -175,7 +176,7 @@ final class StageFiles implements AutoCloseable {
         partitionValues.put("ingest_date", manifest.date());
         partitionValues.put("ingest_hour", Integer.toString(manifest.hour()));
         Optional<DeltaFiles.Commit> commit = DeltaFiles.appendOnce(spark, tablePath, files, partitionValues,
-                Map.of("_batch_seq", manifest.seq()), stageRows.schema(), appId, manifest.seq());
+                Map.of("_batch_seq", manifest.seq()), stageRows.schema(), appId, manifest.seq(), userMetadata);
         committed = commit.isPresent();
         return commit;
     }

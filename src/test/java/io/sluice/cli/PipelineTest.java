@@ -235,7 +235,13 @@ class PipelineTest {
     void runReadsTheBatchItsParseCommittedFromThatCommitsFilesAndEndsLikeParseThenDistribute() throws Exception {
         deliver(Path.of("sample-data/events"));
         assertEquals(0, sluice("parse"), err);
+        // A distribute of its own reads what parse counted from the stage commit's log entry, not from the ledger of
+        // ingested files: with the ledger moved away it still reports the records parse quarantined.
+        Path ledger = lake.resolve("stage/_sluice/events/files");
+        Path aside = lake.resolve("files-aside");
+        Files.move(ledger, aside);
         assertEquals(0, sluice("distribute", "--report", lake.resolve("apart.json").toString()), err);
+        Files.move(aside, ledger);
         Map<String, String> apart = trusted();
         JsonNode apartDetails = JSON.readTree(lake.resolve("apart.json").toFile()).at("/steps/0/details");
         for (String zone : List.of("landing", "stage", "trusted", "quarantine")) {

@@ -85,12 +85,12 @@ class DeltaFilesTest {
         String uri = table.toUri().toString();
         List<DeltaFiles.DataFile> first = write(table, "day=2026-12-01/batch-1", 1, "a", "b'c", "d\\e", "ü=%/");
         Optional<DeltaFiles.Commit> commit = DeltaFiles.appendOnce(spark, uri, first, day("2026-12-01"),
-                Map.of("_batch_seq", 1L), TABLE, "writer", 1);
+                Map.of("_batch_seq", 1L), TABLE, "writer", 1, null);
         assertEquals(0, commit.orElseThrow().version());
         assertEquals(first.stream().map(DeltaFiles.DataFile::path).toList(),
                 commit.get().files().stream().map(AddFile::path).toList(), "the commit gives the files it added");
         assertTrue(DeltaFiles.appendOnce(spark, uri, first, day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE,
-                "writer", 1).isEmpty(), "a repeated commit of version 1 adds nothing");
+                "writer", 1, null).isEmpty(), "a repeated commit of version 1 adds nothing");
 
         Dataset<Row> read = spark.read().format("delta").load(uri);
         assertEquals(TABLE, read.schema().asNullable());
@@ -118,7 +118,7 @@ class DeltaFilesTest {
 
         List<DeltaFiles.DataFile> files = write(table, "day=2026-12-01/batch-7", 7, "new");
         assertTrue(DeltaFiles.appendOnce(spark, uri, files, day("2026-12-01"), Map.of("_batch_seq", 7L), TABLE,
-                "writer", 7).isPresent());
+                "writer", 7, null).isPresent());
 
         List<Row> rows = spark.read().format("delta").load(uri).orderBy("id")
                 .select("id", "amount", "_batch_seq", "day").collectAsList();
@@ -137,12 +137,12 @@ class DeltaFilesTest {
         List<DeltaFiles.DataFile> files = write(table, "day=2026-12-01/batch-1", 1, "y");
 
         IllegalStateException types = assertThrows(IllegalStateException.class, () -> DeltaFiles.appendOnce(spark,
-                uri, files, day("2026-12-01"), Map.of(), TABLE, "writer", 1));
+                uri, files, day("2026-12-01"), Map.of(), TABLE, "writer", 1, null));
         assertTrue(types.getMessage().contains("amount"), types.getMessage());
         Map<String, String> other = new LinkedHashMap<>();
         other.put("hour", "3");
         IllegalStateException partitions = assertThrows(IllegalStateException.class, () -> DeltaFiles.appendOnce(
-                spark, uri, files, other, Map.of(), TABLE, "writer", 1));
+                spark, uri, files, other, Map.of(), TABLE, "writer", 1, null));
         assertTrue(partitions.getMessage().contains("partitioned by [day]"), partitions.getMessage());
         assertEquals(1, spark.read().format("delta").load(uri).count());
     }
@@ -155,11 +155,11 @@ class DeltaFilesTest {
         CommittedBatches committed = new CommittedBatches();
         List<DeltaFiles.DataFile> one = write(table, "day=2026-12-01/batch-1", 1, "a", "b'c");
         committed.record(uri, 1, DeltaFiles.appendOnce(spark, uri, one, day("2026-12-01"), Map.of("_batch_seq", 1L),
-                TABLE, "writer", 1).orElseThrow(), 2, 3);
+                TABLE, "writer", 1, null).orElseThrow(), 2, 3);
         // Batch 2 as an earlier command would have committed it: not recorded here.
         List<DeltaFiles.DataFile> two = write(table, "day=2026-12-02/batch-2", 2, "d\\e");
         assertTrue(DeltaFiles.appendOnce(spark, uri, two, day("2026-12-02"), Map.of("_batch_seq", 2L), TABLE,
-                "writer", 2).isPresent());
+                "writer", 2, null).isPresent());
 
         Dataset<Row> rows = committed.rows(spark, uri, List.of(1L)).orElseThrow();
         assertEquals(spark.read().format("delta").load(uri).schema(), rows.schema(), "the table's columns");
@@ -178,7 +178,7 @@ class DeltaFilesTest {
         DeltaLog.clearCache();
         List<DeltaFiles.DataFile> again = write(table, "day=2026-12-03/batch-1", 1, "z");
         assertTrue(DeltaFiles.appendOnce(spark, uri, again, day("2026-12-03"), Map.of("_batch_seq", 1L), TABLE,
-                "writer", 1).isPresent());
+                "writer", 1, null).isPresent());
         assertTrue(committed.rows(spark, uri, List.of(1L)).isEmpty());
     }
 
@@ -188,14 +188,14 @@ class DeltaFilesTest {
         Path table = dir.resolve("t");
         String uri = table.toUri().toString();
         assertTrue(DeltaFiles.appendOnce(spark, uri, write(table, "day=2026-12-01/batch-1", 1, "a"),
-                day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE, "writer", 1).isPresent());
+                day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE, "writer", 1, null).isPresent());
         assertTrue(Files.exists(table.resolve("_delta_log/00000000000000000000.crc")), "Delta wrote the checksum");
 
         // A repeat of batch 1 from a new log (no cached state): the checksum lists the table's transactions, so no
         // Spark job reconstructs the table's state to find that batch 1 is there.
         DeltaLog.clearCache();
         assertEquals(0, SparkJobs.startedDuring(spark, () -> assertTrue(DeltaFiles.appendOnce(spark, uri,
-                List.of(), day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE, "writer", 1).isEmpty(),
+                List.of(), day("2026-12-01"), Map.of("_batch_seq", 1L), TABLE, "writer", 1, null).isEmpty(),
                 "batch 1 is committed once")));
 
         // Two commits under the same id: one reads the table's transactions, another commits batch 2 in between;
@@ -205,7 +205,7 @@ class DeltaFilesTest {
         assertEquals(1, DeltaFiles.txnVersion(late, "writer"));
         assertEquals(-1, DeltaFiles.txnVersion(late, "another"));
         assertTrue(DeltaFiles.appendOnce(spark, uri, write(table, "day=2026-12-02/batch-2", 2, "b"),
-                day("2026-12-02"), Map.of("_batch_seq", 2L), TABLE, "writer", 2).isPresent());
+                day("2026-12-02"), Map.of("_batch_seq", 2L), TABLE, "writer", 2, null).isPresent());
         List<Action> batchTwo = List.of(new SetTransaction("writer", 2L, Option.empty()));
         assertThrows(ConcurrentTransactionException.class, () -> late.commit(
                 JavaConverters.asScalaBuffer(batchTwo).toSeq(),
@@ -230,7 +230,7 @@ class DeltaFilesTest {
         // The files hold "amount"; the table's files hold the column's physical name, so they would read as nulls.
         List<DeltaFiles.DataFile> files = write(mapped, "day=2026-12-02/batch-1", 1, "b");
         assertThrows(DeltaFiles.NeedsDeltaWriter.class, () -> DeltaFiles.appendOnce(spark, mapped.toUri().toString(),
-                files, day("2026-12-02"), Map.of("_batch_seq", 1L), TABLE, "writer", 1));
+                files, day("2026-12-02"), Map.of("_batch_seq", 1L), TABLE, "writer", 1, null));
 
         Path checked = dir.resolve("checked");
         spark.createDataFrame(List.of(RowFactory.create("a", 0L, 0L, "2026-12-01")), TABLE).write().format("delta")
@@ -239,7 +239,7 @@ class DeltaFilesTest {
         List<DeltaFiles.DataFile> unchecked = write(checked, "day=2026-12-02/batch-1", 1, "b");
         assertThrows(DeltaFiles.NeedsDeltaWriter.class, () -> DeltaFiles.appendOnce(spark,
                 checked.toUri().toString(), unchecked, day("2026-12-02"), Map.of("_batch_seq", 1L), TABLE, "writer",
-                1));
+                1, null));
         assertEquals(1, spark.read().format("delta").load(mapped.toString()).count());
         assertEquals(1, spark.read().format("delta").load(checked.toString()).count());
     }

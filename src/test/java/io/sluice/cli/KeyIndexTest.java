@@ -1,5 +1,8 @@
 package io.sluice.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.delta.tables.DeltaTable;
 import io.sluice.SparkJobs;
 import io.sluice.SparkTestSession;
@@ -276,7 +279,7 @@ class KeyIndexTest {
         assertTrue(jobs.stream().anyMatch(j -> j.contains("classify against the table's key index")), jobs.toString());
         assertFalse(counted(jobs), jobs.toString());
 
-        // distribute on its own: the ledger of ingested files says it.
+        // distribute on its own: the stage commit's entry in the log says it.
         sluice.at("2024-06-01T02:00:00Z");
         deliver(sluice, "b2.json", batches.get(2));
         assertEquals(0, sluice.run("parse"), sluice.err());
@@ -284,15 +287,40 @@ class KeyIndexTest {
         assertTrue(sluice.out().contains("1 new, 5 newer versions"), sluice.out());
         assertFalse(counted(jobs), jobs.toString());
 
-        // A batch the ledger does not know (a lake whose ledger was lost): counted before it is classified.
+        // A batch neither its commit nor the ledger knows (committed by a release that recorded no counts in its
+        // commit, into a lake whose ledger was lost): counted before it is classified.
         sluice.at("2024-06-01T03:00:00Z");
         deliver(sluice, "b3.json", event(60, 3, 10, "v1-60") + event(7, 4, 10, "v2-7"));
         assertEquals(0, sluice.run("parse"), sluice.err());
         FileUtils.deleteDirectory(sluice.zone("stage/_sluice/events/files").toFile());
+        withoutUserMetadata(latestCommit(sluice.zone("stage/events/_delta_log")));
         jobs = SparkJobs.describedDuring(SPARK, () -> assertEquals(0, sluice.run("distribute"), sluice.err()));
         assertTrue(sluice.out().contains("1 new, 1 newer versions"), sluice.out());
         assertTrue(counted(jobs), jobs.toString());
         assertEquals(52, rows(sluice).size());
         assertEquals("sluice key index; table rows: 52", recordedRows(sluice));
+    }
+
+    /** The newest commit file of the Delta log at {@code log}. */
+    private static Path latestCommit(Path log) throws IOException {
+        try (var files = Files.list(log)) {
+            return files.filter(file -> file.getFileName().toString().matches("\\d{20}\\.json")).sorted()
+                    .reduce((first, second) -> second).orElseThrow();
+        }
+    }
+
+    /** Rewrites the commit file {@code commit} with no {@code userMetadata} in its {@code commitInfo}. */
+    private static void withoutUserMetadata(Path commit) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder lines = new StringBuilder();
+        for (String line : Files.readAllLines(commit)) {
+            JsonNode action = json.readTree(line);
+            if (action.has("commitInfo")) {
+                assertTrue(action.get("commitInfo").has("userMetadata"), line);
+                ((ObjectNode) action.get("commitInfo")).remove("userMetadata");
+            }
+            lines.append(json.writeValueAsString(action)).append('\n');
+        }
+        Files.writeString(commit, lines);
     }
 }

@@ -121,53 +121,53 @@ public final class CommittedBatches {
             return Optional.empty();
         }
         try {
-            return logged(DeltaMetadata.read(spark, table), appId, seqs);
+            return DeltaMetadata.read(spark, table).flatMap(log -> logged(log, appId, seqs));
         } catch (LinkageError e) {
             // Another Delta build's classes: the ledger answers.
             return Optional.empty();
         }
     }
 
-    private static Optional<ParsedCounts> logged(Optional<DeltaMetadata> log, String appId, Collection<Long> seqs) {
-        if (log.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<Long, long[]> found = new HashMap<>();
-        long from = log.get().version() - ((long) COMMITS_PER_BATCH * seqs.size() + COMMITS_BESIDES) + 1;
-        for (DeltaMetadata.Commit commit : log.get().commitsFrom(from)) {
+    private static Optional<ParsedCounts> logged(DeltaMetadata log, String appId, Collection<Long> seqs) {
+        Map<Long, Logged> found = new HashMap<>();
+        long from = log.version() - ((long) COMMITS_PER_BATCH * seqs.size() + COMMITS_BESIDES) + 1;
+        for (DeltaMetadata.Commit commit : log.commitsFrom(from)) {
             Long seq = commit.txns().get(appId);
             if (seq != null && seqs.contains(seq) && commit.userMetadata().isPresent()) {
-                counts(commit.userMetadata().get(), seq).ifPresent(counts -> found.put(seq, counts));
+                Logged.of(commit.userMetadata().get(), seq).ifPresent(counts -> found.put(seq, counts));
             }
         }
         if (!found.keySet().containsAll(seqs)) {
             return Optional.empty();
         }
-        long records = found.values().stream().mapToLong(counts -> counts[0]).sum();
-        long quarantined = found.values().stream().mapToLong(counts -> counts[1]).sum();
+        long records = found.values().stream().mapToLong(Logged::records).sum();
+        long quarantined = found.values().stream().mapToLong(Logged::quarantined).sum();
         return Optional.of(new ParsedCounts(OptionalLong.of(records), quarantined));
     }
 
-    /** The rows and quarantined records {@code userMetadata} records of batch {@code seq}; empty if not of that form. */
-    private static Optional<long[]> counts(String userMetadata, long seq) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(userMetadata);
-        } catch (JsonProcessingException e) {
-            return Optional.empty();
+    /** What one stage commit records of its batch: the rows it adds and the batch's records that go to quarantine. */
+    private record Logged(long records, long quarantined) {
+        /** What {@code userMetadata} records of batch {@code seq}; empty if it is not of that form. */
+        static Optional<Logged> of(String userMetadata, long seq) {
+            JsonNode node;
+            try {
+                node = JSON.readTree(userMetadata);
+            } catch (JsonProcessingException e) {
+                return Optional.empty();
+            }
+            JsonNode batch = node.path("sluiceBatch");
+            JsonNode records = node.path("stageRows");
+            JsonNode quarantined = node.path("quarantined");
+            if (!count(batch) || batch.asLong() != seq || !count(records) || !count(quarantined)) {
+                return Optional.empty();
+            }
+            return Optional.of(new Logged(records.asLong(), quarantined.asLong()));
         }
-        JsonNode batch = node.path("sluiceBatch");
-        JsonNode records = node.path("stageRows");
-        JsonNode quarantined = node.path("quarantined");
-        if (!count(batch) || batch.asLong() != seq || !count(records) || !count(quarantined)) {
-            return Optional.empty();
-        }
-        return Optional.of(new long[]{records.asLong(), quarantined.asLong()});
-    }
 
-    /** Whether {@code node} is a whole number of 0 or more that fits a long. */
-    private static boolean count(JsonNode node) {
-        return node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0;
+        /** Whether {@code node} is a whole number of 0 or more that fits a long. */
+        private static boolean count(JsonNode node) {
+            return node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0;
+        }
     }
 
     /**
